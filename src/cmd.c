@@ -14,6 +14,7 @@
 
 #include "pilot.h"
 #include "miner.h"
+#include "switch.h"
 
 #define CMD_ARGS_MAX	32		/* words in one request */
 
@@ -32,7 +33,6 @@ struct cmd {
 };
 
 static void	 cmd_help(struct reply *, int, char **);
-static void	 cmd_notavail(struct reply *, int, char **);
 static void	 cmd_quit(struct reply *, int, char **);
 static void	 cmd_status(struct reply *, int, char **);
 static void	 cmd_version(struct reply *, int, char **);
@@ -40,7 +40,7 @@ static void	 cmd_version(struct reply *, int, char **);
 static const struct cmd cmd_table[] = {
 	{ "help", "[COMMAND ...]", 0, 3, CMD_JSON, cmd_help,
 	    "list the commands, or explain one" },
-	{ "metrics", "", 0, 0, 0, cmd_notavail,
+	{ "metrics", "", 0, 0, 0, switchcmd_metrics,
 	    "print metrics in the Prometheus text format" },
 	{ "miner add", "ID ADDR TOKEN", 3, 3, CMD_MUTATES, minercmd_add,
 	    "add a miner at ADDR (host:port) with an admin TOKEN" },
@@ -56,18 +56,18 @@ static const struct cmd cmd_table[] = {
 	    "write the worker start script of a miner, or of all" },
 	{ "status", "", 0, 0, CMD_JSON, cmd_status,
 	    "show the daemon's state" },
-	{ "switch cancel", "ID", 1, 1, CMD_MUTATES, cmd_notavail,
+	{ "switch cancel", "ID", 1, 1, CMD_MUTATES, switchcmd_cancel,
 	    "stop a switch after the steps running now" },
-	{ "switch get", "ID", 1, 1, CMD_JSON, cmd_notavail,
+	{ "switch get", "ID", 1, 1, CMD_JSON, switchcmd_get,
 	    "show a switch and each of its workers" },
-	{ "switch list", "", 0, 0, CMD_JSON, cmd_notavail,
+	{ "switch list", "", 0, 0, CMD_JSON, switchcmd_list,
 	    "list the switches" },
 	{ "switch new", "FROM TO [count N|all] [worker ID[,ID...]] "
-	    "[disable-ap] [dry-run]", 2, 8, CMD_MUTATES, cmd_notavail,
+	    "[disable-ap] [dry-run]", 2, 8, CMD_MUTATES, switchcmd_new,
 	    "move workers from miner FROM to miner TO" },
-	{ "switch remove", "ID", 1, 1, CMD_MUTATES, cmd_notavail,
+	{ "switch remove", "ID", 1, 1, CMD_MUTATES, switchcmd_remove,
 	    "forget a finished or canceled switch" },
-	{ "switch resume", "ID", 1, 1, CMD_MUTATES, cmd_notavail,
+	{ "switch resume", "ID", 1, 1, CMD_MUTATES, switchcmd_resume,
 	    "retry the failed workers of a switch" },
 	{ "version", "", 0, 0, CMD_JSON, cmd_version,
 	    "show the versions of the daemon and its libraries" },
@@ -364,16 +364,6 @@ cmd_help(struct reply *r, int argc, char **argv)
 		reply_line(r, "%s]", j.len ? j.data : "[");
 	buf_free(&j);
 	buf_free(&q);
-}
-
-/* Answer a command whose engine is not built yet. */
-static void
-cmd_notavail(struct reply *r, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	reply_error(r, RC_NOTAVAIL, "this daemon has no engine for this "
-	    "command yet");
 }
 
 /* quit: end the connection after the reply. */

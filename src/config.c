@@ -40,6 +40,7 @@
 #define DEFAULT_COPY_SCRIPT "ansible {host} -m copy -a " \
 	"\"src={script} dest=/root/{miner}.sh mode=0700\""
 #define DEFAULT_START	"ansible {host} -m shell -a \"bash /root/{miner}.sh\""
+#define DEFAULT_INVENTORY "ansible-inventory --list"
 #define DEFAULT_STOP	"ansible {host} -m shell -a " \
 	"\"lotus-worker --worker-repo={repo} stop\""
 
@@ -92,6 +93,7 @@ static const struct key keys[] = {
 	P("copy_script_command", config_set_command, cmd_copy_script, NULL),
 	P("start_command", config_set_command, cmd_start, NULL),
 	P("stop_command", config_set_command, cmd_stop, NULL),
+	P("inventory_command", config_set_command, cmd_inventory, NULL),
 	M("address", config_set_string, address, check_address, 1),
 	M("token", config_set_string, token, config_check_token, 1),
 	M("token_file", config_set_token_file, token_file, NULL, 0)
@@ -189,6 +191,9 @@ config_defaults(struct config *conf)
 		conf->cmd_start = util_argv_split(DEFAULT_START, &cause);
 	if (conf->cmd_stop == NULL)
 		conf->cmd_stop = util_argv_split(DEFAULT_STOP, &cause);
+	if (conf->cmd_inventory == NULL)
+		conf->cmd_inventory = util_argv_split(DEFAULT_INVENTORY,
+		    &cause);
 }
 
 /* Add the miners of <state_dir>/miners.conf; a missing file is none. */
@@ -776,6 +781,7 @@ config_print(const struct config *conf, FILE *fp)
 	config_print_argv(fp, "copy_script_command", conf->cmd_copy_script);
 	config_print_argv(fp, "start_command", conf->cmd_start);
 	config_print_argv(fp, "stop_command", conf->cmd_stop);
+	config_print_argv(fp, "inventory_command", conf->cmd_inventory);
 	for (m = conf->miners; m != NULL; m = m->next) {
 		fprintf(fp, "\n%s[miner %s]\naddress = %s\n",
 		    m->runtime ? "# added at run time\n" : "", m->id,
@@ -845,6 +851,7 @@ config_free(struct config *conf)
 	util_argv_free(conf->cmd_copy_script);
 	util_argv_free(conf->cmd_start);
 	util_argv_free(conf->cmd_stop);
+	util_argv_free(conf->cmd_inventory);
 	config_free_miners(conf->miners);
 	free(conf);
 }

@@ -56,9 +56,9 @@ exec_keep(struct exec_job *j, const char *p, size_t n)
 	size_t	 drop;
 
 	buf_add(&j->output, p, n);
-	if (j->output.len <= EXEC_OUTPUT_MAX)
+	if (j->output.len <= j->output_max)
 		return;
-	drop = j->output.len - EXEC_OUTPUT_MAX / 2;
+	drop = j->output.len - j->output_max / 2;
 	memmove(j->output.data, j->output.data + drop, j->output.len - drop);
 	j->output.len -= drop;
 	j->output.data[j->output.len] = '\0';
@@ -304,6 +304,7 @@ exec_run(char **argv, uint64_t timeout_ms, exec_done_cb done, void *arg)
 	for (i = 0; i < n; i++)
 		j->argv[i] = xstrdup(argv[i]);
 	j->timeout_ms = timeout_ms;
+	j->output_max = EXEC_OUTPUT_MAX;
 	j->done = done;
 	j->arg = arg;
 	if (exec_queue_tail != NULL) {
@@ -313,6 +314,18 @@ exec_run(char **argv, uint64_t timeout_ms, exec_done_cb done, void *arg)
 		exec_queue_head = j;
 	exec_queue_tail = j;
 	exec_next();
+	return (j);
+}
+
+/* Like exec_run, keeping up to MAX bytes of output. */
+struct exec_job *
+exec_run_max(char **argv, uint64_t timeout_ms, size_t max, exec_done_cb done,
+    void *arg)
+{
+	struct exec_job	*j;
+
+	j = exec_run(argv, timeout_ms, done, arg);
+	j->output_max = max;
 	return (j);
 }
 

@@ -19,6 +19,7 @@ struct exec_job {
 	void		*arg;
 	struct buf	 output;	/* stdout and stderr, tail kept */
 	int		 truncated;	/* output lost its head */
+	size_t		 output_max;	/* bytes of output kept */
 	int		 exit_status;	/* valid if exited */
 	int		 term_signal;	/* killed by this signal, or 0 */
 	int		 exited;
@@ -39,6 +40,8 @@ struct exec_job {
 int		 exec_init(struct uv_loop_s *, int);
 void		 exec_set_parallel(int);
 struct exec_job	*exec_run(char **, uint64_t, exec_done_cb, void *);
+struct exec_job	*exec_run_max(char **, uint64_t, size_t, exec_done_cb,
+		    void *);
 void		 exec_abandon(struct exec_job *);
 void		 exec_shutdown(void);
 const char	*exec_describe(const struct exec_job *, char *, size_t);

@@ -415,9 +415,10 @@ json_walk(struct json_stream *s, const struct json_node *n, int c,
 		if (n == &s->top[0])
 			return (0);
 		return (json_emit(s, JSON_EV_ENTER, NULL));
-	} else if (n->nullok && (c == 'p' || c == '"'))
+	} else if (n->nullok && (c == 'p' || c == '"')) {
 		json_capture(s, d, CAP_NULL, p);
-	else
+		s->capnode = n;
+	} else
 		return (json_badtype(s, n));
 	return (0);
 }
@@ -914,9 +915,17 @@ json_skim16(struct json_stream *s, const unsigned char *q,
 		    _mm_cmpeq_epi8(v, c2)));
 		for (all = mq | mo | mc; all != 0; all &= all - 1) {
 			bit = all & -all;
-			if (s->in == IN_STR && !(mq & bit))
+			if (mq & bit) {
+				s->in = s->in == IN_STR ? IN_NONE : IN_STR;
+				continue;
+			}
+			if (s->in == IN_STR)
 				continue;
 			i = __builtin_ctz(bit);
+			if ((mo & bit) && s->depth < JSON_DEPTH_MAX) {
+				s->type[++s->depth] = q[i];
+				continue;
+			}
 			if ((r = json_skim1(s, q + i)) != 0) {
 				*done = r;
 				return (q + i + 1);
@@ -951,6 +960,14 @@ json_skim(struct json_stream *s, const char *p, const char *e)
 			return (json_skim_done(s, (const char *)q));
 	}
 	return ((const char *)q);
+}
+
+/* Whether c may start a number or literal (jsmn's strict rule). */
+static int
+json_prim_start(int c)
+{
+	return ((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' ||
+	    c == 'n');
 }
 
 /* Skip white space from q; NULL at the end of the chunk. */
@@ -1010,7 +1027,7 @@ json_flat_member(struct json_stream *s, const unsigned char *q,
 			return (NULL);
 		return (v + 1);
 	}
-	if (strchr("-0123456789tfn", *q) == NULL || *q == '\0')
+	if (!json_prim_start(*q))
 		return (NULL);
 	for (v = q; v < qe && json_cls[*v] == C_PRIM; v++)
 		;
@@ -1295,8 +1312,11 @@ json_streq(struct json_elem *e, int i, const char *s)
 		return (0);
 	p = e->buf + t->start;
 	n = t->end - t->start;
-	if (memchr(p, '\\', n) == NULL)
-		return (strlen(s) == n && memcmp(p, s, n) == 0);
+	len = strlen(s);
+	if (n == (size_t)len && memcmp(p, s, n) == 0)
+		return (1);
+	if (n <= (size_t)len || memchr(p, '\\', n) == NULL)
+		return (0);		/* escapes only make text longer */
 	if ((len = json_unescape(p, n, buf, sizeof(buf), &why)) == -1)
 		return (0);
 	return (strcmp(buf, s) == 0);
@@ -1386,8 +1406,8 @@ json_int(const char *p, size_t n, uint64_t *mag, int *neg,
 		v = v * 10 + (p[i] - '0');
 	}
 	if (i != n) {
-		*why = strchr(".eE", p[i]) != NULL ? "not an integer" :
-		    "not a number";
+		*why = p[i] == '.' || p[i] == 'e' || p[i] == 'E' ?
+		    "not an integer" : "not a number";
 		return (-1);
 	}
 	*mag = v;
@@ -1633,6 +1653,15 @@ json_unescape(const char *p, size_t n, char *buf, size_t len,
 	size_t	i = 0, o = 0, k, out;
 
 	while (i < n) {
+		if ((unsigned char)p[i] >= 0x20 && (unsigned char)p[i] < 0x80 &&
+		    p[i] != '\\') {
+			if (o + 1 >= len) {
+				*why = "too long";
+				return (-1);
+			}
+			buf[o++] = p[i++];
+			continue;
+		}
 		if (p[i] == '\\') {
 			if ((k = json_escape(p + i, n - i, tmp, &out,
 			    why)) == 0)

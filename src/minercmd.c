@@ -14,6 +14,7 @@
 #include "check.h"
 #include "miner.h"
 #include "store.h"
+#include "switch.h"
 
 #define MINERCMD_RUNTIME	"miners.conf"	/* in the state dir */
 
@@ -246,6 +247,11 @@ minercmd_remove(struct reply *r, int argc, char **argv)
 	if (mc != NULL && !mc->runtime) {
 		reply_error(r, RC_CONFLICT, "%s is defined at %s; remove it "
 		    "there and reload", m->id, mc->origin);
+		return;
+	}
+	if (switch_miner_busy(m->id)) {
+		reply_error(r, RC_CONFLICT, "%s is used by an unfinished "
+		    "switch", m->id);
 		return;
 	}
 	op = xcalloc(1, sizeof(*op));

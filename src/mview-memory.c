@@ -34,10 +34,11 @@ struct mv_bind {
 	char		*group;
 };
 
-/* Where a hostname's worker was found before. */
+/* Where a hostname's worker was found before, and which UUID it was. */
 struct mv_hint {
 	char		*hostname;
 	char		*addr;
+	uint8_t		 uuid[16];
 };
 
 struct mview_memory {
@@ -402,6 +403,35 @@ mv_kept(struct mv_ctx *c, struct mv_map9 *mp, const uint8_t uuid[16])
 	return (k);
 }
 
+/* The hint for a new UUID of a hostname, or NULL. */
+static const char *
+mv_hint(const struct mview_memory *m, const char *hostname,
+    const uint8_t uuid[16])
+{
+	size_t	i;
+
+	for (i = 0; i < m->nhint; i++)
+		if (strcmp(m->hint[i].hostname, hostname) == 0)
+			return (memcmp(m->hint[i].uuid, uuid, 16) != 0 ?
+			    m->hint[i].addr : NULL);
+	return (NULL);
+}
+
+/* Forget the hint of a hostname: its evidence conflicted. */
+static void
+mv_hint_drop(struct mview_memory *m, const char *hostname)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nhint; i++)
+		if (strcmp(m->hint[i].hostname, hostname) == 0) {
+			free(m->hint[i].hostname);
+			free(m->hint[i].addr);
+			m->hint[i] = m->hint[--m->nhint];
+			return;
+		}
+}
+
 /* Bind by evidence (b) and by what earlier rounds found. */
 static void
 mv_bind_known(struct mv_ctx *c, struct mv_map9 *mp)
@@ -416,8 +446,10 @@ mv_bind_known(struct mv_ctx *c, struct mv_map9 *mp)
 		if (g >= 0 && mp->g[g].claims > 1)
 			g = -1;			/* shared: no evidence */
 		kept = mv_kept(c, mp, c->v->w[i].uuid);
-		if (mp->ev[i] == -2 || (g >= 0 && kept >= 0 && g != kept))
+		if (mp->ev[i] == -2 || (g >= 0 && kept >= 0 && g != kept)) {
+			mv_hint_drop(c->mem, c->v->w[i].hostname);
 			continue;		/* conflict: drop */
+		}
 		if (g < 0 && kept >= 0 && mp->g[kept].claims > 0)
 			continue;		/* another's evidence */
 		if (g < 0 && kept < 0)
@@ -425,18 +457,6 @@ mv_bind_known(struct mv_ctx *c, struct mv_map9 *mp)
 		mp->src[i] = g >= 0 ? MV_PATH_JOBS : MV_PATH_KEPT;
 		mp->g[g >= 0 ? g : kept].owner = i;
 	}
-}
-
-/* A hint learned earlier for a hostname, or NULL. */
-static const char *
-mv_hint(const struct mview_memory *m, const char *hostname)
-{
-	size_t	i;
-
-	for (i = 0; i < m->nhint; i++)
-		if (strcmp(m->hint[i].hostname, hostname) == 0)
-			return (m->hint[i].addr);
-	return (NULL);
 }
 
 /* The group of an address: "host:port" exactly, or a bare host once. */
@@ -484,7 +504,8 @@ mv_bind_addr(struct mv_ctx *c, struct mv_map9 *mp)
 		addr = c->lookup != NULL ?
 		    c->lookup(c->arg, c->v->w[i].hostname) : NULL;
 		if (addr == NULL)
-			addr = mv_hint(c->mem, c->v->w[i].hostname);
+			addr = mv_hint(c->mem, c->v->w[i].hostname,
+			    c->v->w[i].uuid);
 		if (addr != NULL && (cand[i] = mv_addr_group(mp, addr)) >= 0 &&
 		    mp->g[cand[i]].owner == -1)
 			mp->g[cand[i]].claims--;
@@ -517,9 +538,10 @@ mv_apply(struct mv_ctx *c, struct mv_map9 *mp, size_t i, struct mv_group *g)
 	return (0);
 }
 
-/* Remember hostname -> address, replacing an older hint. */
+/* Remember hostname -> address of uuid, replacing an older hint. */
 static int
-mv_hint_set(struct mview_memory *m, const char *hostname, const char *addr)
+mv_hint_set(struct mview_memory *m, const char *hostname, const char *addr,
+    const uint8_t uuid[16])
 {
 	struct mv_hint	*h;
 	size_t		 i;
@@ -542,6 +564,7 @@ mv_hint_set(struct mview_memory *m, const char *hostname, const char *addr)
 	h = &m->hint[i];
 	free(h->addr);
 	h->addr = a;
+	memcpy(h->uuid, uuid, 16);
 	return (0);
 }
 
@@ -564,7 +587,7 @@ mv_commit(struct mv_ctx *c, struct mv_map9 *mp)
 		memcpy(nb[n++].uuid, c->v->w[g->owner].uuid, 16);
 		if (g->addr != NULL && mp->src[g->owner] != MV_PATH_ADDR &&
 		    mv_hint_set(c->mem, c->v->w[g->owner].hostname,
-		    g->addr) == -1)
+		    g->addr, c->v->w[g->owner].uuid) == -1)
 			goto fail;
 	}
 	mv_binds_free(c->mem->bind, c->mem->nbind);

@@ -246,6 +246,7 @@ mv_stat_elem(struct mview_round *r, struct json_stream *s,
 	if (json_uuid_parse(e->path[0].key, strlen(e->path[0].key),
 	    st->uuid) == -1)
 		return (mv_fail(s, e, "worker key", "key"));
+	e->why = "not an object";
 	if (json_type(e, 0) != JSON_OBJECT)
 		return (mv_fail(s, e, "worker", "entry"));
 	if ((info = json_get(e, 0, "Info")) == -1 ||
@@ -325,7 +326,7 @@ mv_job_elem(struct mview_round *r, struct json_stream *s,
 {
 	static const uint8_t	 nil[16];
 	struct mv_job		*j;
-	const char		*field;
+	const char		*field = "entry";
 	char			 safe[80], what[64];
 
 	if (mview_map_grow(&r->job, &r->capjob, r->njob, sizeof(*r->job)) == -1)

@@ -69,6 +69,7 @@ struct config {
 	char			**cmd_copy_script;
 	char			**cmd_start;
 	char			**cmd_stop;
+	char			**cmd_inventory; /* lists hosts; "none": off */
 	struct miner_conf	*miners;	/* config file, then runtime */
 };
 

@@ -25,6 +25,7 @@
 #include "miner.h"
 #include "rpc.h"
 #include "store.h"
+#include "switch.h"
 
 #ifndef PILOT_CONFIG
 #define PILOT_CONFIG	"/etc/lotus-pilot/pilot.conf"
@@ -84,9 +85,10 @@ pilotd_stop(int signum)
 	sd_notify(0, "STOPPING=1");
 #endif
 	control_shutdown();
+	inventory_shutdown();
+	exec_shutdown();
 	miner_shutdown();
 	rpc_shutdown();
-	exec_shutdown();
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
@@ -127,6 +129,7 @@ pilotd_reload(void)
 	pd->reloads++;
 	exec_set_parallel(conf->parallel);
 	miner_sync(conf);
+	inventory_refresh();
 	log_info("reloaded %s", pd->conf_path);
 }
 
@@ -296,6 +299,19 @@ pilotd_mkdir(const char *path, char **cause)
 	return (0);
 }
 
+/* Read the switches saved by the last run. */
+static int
+pilotd_state(char **cause)
+{
+	char	*path;
+	int	 rv;
+
+	path = util_printf("%s/switch.json", pd->conf->state_dir);
+	rv = switchstate_load(path, cause);
+	free(path);
+	return (rv);
+}
+
 /* Start the signal handlers. */
 static void
 pilotd_signals(void)
@@ -332,6 +348,12 @@ main(int argc, char **argv)
 		return (fflush(stdout) == 0 ? 0 : 1);
 	}
 	pd->socket_path = pd->conf->socket_path;
+	if (pilotd_state(&cause) == -1) {
+		fprintf(stderr, "lotus-pilotd: %s\n", cause);
+		free(cause);
+		config_free(pd->conf);
+		return (1);
+	}
 	if (!pd->foreground)
 		notify_fd = pilotd_detach();
 	log_init(pd->foreground, pd->debug);
@@ -356,6 +378,8 @@ main(int argc, char **argv)
 	store_init(pd->loop);
 	exec_init(pd->loop, pd->conf->parallel);
 	miner_init(pd->loop);
+	switch_init(pd->loop);
+	inventory_init(pd->loop);
 	pilotd_signals();
 	miner_sync(pd->conf);
 	pilotd_ready(notify_fd);
@@ -371,6 +395,7 @@ cleanup:
 		log_warnx("cannot close the loop: %s", uv_strerror(rv));
 		status = 1;
 	}
+	switch_shutdown();
 	curl_global_cleanup();
 	config_free(pd->conf);
 	log_info("lotus-pilotd exiting with status %d", status);

@@ -231,7 +231,11 @@ switch_step(struct sw_worker *w, enum worker_step step)
 	    switch_step_name(step));
 	w->step = step;
 	w->since = util_wall_ms();
-	w->tries = 0;
+	if (step != WS_ERROR) {
+		/* A new step starts clean; an error keeps why. */
+		w->tries = 0;
+		switch_set(&w->error, NULL);
+	}
 	switch_set(&w->waiting, NULL);
 	switch_update_state(w->sw);
 	switch_save(NULL, NULL);
@@ -557,7 +561,7 @@ switch_eval(struct sw_worker *w, struct miner *m)
 	struct miner	*to = miner_find(w->sw->to);
 
 	if (w->job != NULL || w->action != WA_NONE ||
-	    w->sw->state != SW_SWITCHING)
+	    w->sw->state != SW_SWITCHING || w->sw->unsaved)
 		return;
 	switch (w->step) {
 	case WS_PICKED:
@@ -768,14 +772,15 @@ switch_action_run(struct sw_worker *w)
 static void
 switch_keep_output(struct sw_worker *w, struct exec_job *j)
 {
-	char	 how[128];
+	char	 how[128], *cmd;
 
 	exec_describe(j, how, sizeof(how));
-	switch_set(&w->output, "$ %s\n%s%s[%s]", j->argv[0],
-	    j->truncated ? "[...]\n" : "", j->output.data ?
-	    j->output.data : "", how);
-	log_info("switch %s: worker %s: %s %s: %s", w->sw->id, w->hostname,
-	    j->argv[0], j->argv[1] ? j->argv[1] : "", how);
+	cmd = util_argv_join(j->argv);
+	switch_set(&w->output, "$ %s\n%s%s[%s]", cmd, j->truncated ?
+	    "[...]\n" : "", j->output.data ? j->output.data : "", how);
+	log_info("switch %s: worker %s: %s: %s", w->sw->id, w->hostname,
+	    cmd, how);
+	free(cmd);
 }
 
 /* W's command ended; its outcome moves W only as far as it proves. */
@@ -858,12 +863,10 @@ int
 switch_miner_busy(const char *id)
 {
 	struct sw	*s;
-	struct miner	*m = miner_find(id);
 	uint64_t	 a, b, c;
 
 	if (miner_id_parse(id, &a) == -1)
 		return (0);
-	(void)m;
 	for (s = switch_list; s != NULL; s = s->next) {
 		if (s->state != SW_SWITCHING && s->state != SW_ERROR)
 			continue;

@@ -74,6 +74,7 @@ struct sw {
 	size_t			 nreq_workers;
 	int			 disable_ap;
 	uint64_t		 created;	/* wall ms */
+	int			 unsaved;	/* not on disk yet: no steps */
 	struct sw_worker	*w;
 	size_t			 nw;
 	struct sw		*next;

@@ -80,9 +80,9 @@ ctl --json help
 printf '%s\n' "$OUT" | "$PYTHON3" -c 'import json,sys; d=json.load(sys.stdin); assert len(d) >= 16' 2>/dev/null
 ok $? "json help lists the table"
 
-ctl switch list
-is "$RC:$ERR" "1:pilotctl: not-available: this daemon has no engine for this command yet" \
-    "a command without engine says not-available"
+ctl switch get 1234abcd
+is "$RC:$ERR" "1:pilotctl: not-found: no switch 1234abcd" \
+    "an unknown switch is not-found, exit 1"
 
 # Fifty clients at once, each must get its answer.
 i=0

@@ -1,0 +1,279 @@
+/*
+ * inventory.c: the ansible inventory, so that a worker's hostname is
+ * known to name exactly one host before any command runs on it.  The
+ * list comes from inventory_command (ansible-inventory --list), run in
+ * the background now and then; nothing waits for it.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include <uv.h>
+
+#include "pilot.h"
+#include "exec.h"
+#include "switch.h"
+
+#define INVENTORY_EVERY		60000	/* refresh period, ms */
+#define INVENTORY_OUTPUT_MAX	(32 * 1024 * 1024)	/* listing, bytes */
+
+/* What the last listing said. */
+struct inventory {
+	char		**hosts;
+	size_t		 nhosts;
+	char		**groups;
+	size_t		 ngroups;
+};
+
+static uv_loop_t	*inventory_loop;
+static uv_timer_t	 inventory_timer;
+static struct inventory	*inventory_now;
+static char		*inventory_error;	/* why there is no list */
+static struct exec_job	*inventory_job;
+static int		 inventory_running;
+
+/* Free a listing. */
+static void
+inventory_free(struct inventory *inv)
+{
+	size_t	 i;
+
+	if (inv == NULL)
+		return;
+	for (i = 0; i < inv->nhosts; i++)
+		free(inv->hosts[i]);
+	for (i = 0; i < inv->ngroups; i++)
+		free(inv->groups[i]);
+	free(inv->hosts);
+	free(inv->groups);
+	free(inv);
+}
+
+/* Add the string token T of TEXT to a list. */
+static void
+inventory_push(char ***list, size_t *n, const char *text, const jsmntok_t *t)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(char *));
+	(*list)[(*n)++] = util_printf("%.*s", t->end - t->start,
+	    text + t->start);
+}
+
+/* Index of the token after the value at I. */
+static int
+inventory_skip(const jsmntok_t *t, int i)
+{
+	int	 n = t[i].size, k;
+
+	if (t[i].type == JSMN_OBJECT) {
+		for (i++, k = 0; k < n; k++)
+			i = inventory_skip(t, inventory_skip(t, i));
+		return (i);
+	}
+	if (t[i].type == JSMN_ARRAY) {
+		for (i++, k = 0; k < n; k++)
+			i = inventory_skip(t, i);
+		return (i);
+	}
+	return (i + 1);
+}
+
+/* Tell whether string token T of TEXT is S. */
+static int
+inventory_is(const char *text, const jsmntok_t *t, const char *s)
+{
+	return ((size_t)(t->end - t->start) == strlen(s) &&
+	    memcmp(text + t->start, s, strlen(s)) == 0);
+}
+
+/* Take the hosts of one group object at I. */
+static void
+inventory_group(struct inventory *inv, const char *text, const jsmntok_t *t,
+    int i)
+{
+	int	 k, j, a;
+
+	if (t[i].type != JSMN_OBJECT)
+		return;
+	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
+	    j + 1)) {
+		if (!inventory_is(text, &t[j], "hosts") ||
+		    t[j + 1].type != JSMN_ARRAY)
+			continue;
+		for (a = 0; a < t[j + 1].size; a++)
+			inventory_push(&inv->hosts, &inv->nhosts, text,
+			    &t[j + 2 + a]);
+	}
+}
+
+/* Take the hosts of _meta.hostvars at I. */
+static void
+inventory_meta(struct inventory *inv, const char *text, const jsmntok_t *t,
+    int i)
+{
+	int	 k, j, h, m;
+
+	if (t[i].type != JSMN_OBJECT)
+		return;
+	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
+	    j + 1)) {
+		if (!inventory_is(text, &t[j], "hostvars") ||
+		    t[j + 1].type != JSMN_OBJECT)
+			continue;
+		for (m = 0, h = j + 2; m < t[j + 1].size; m++,
+		    h = inventory_skip(t, h + 1))
+			inventory_push(&inv->hosts, &inv->nhosts, text, &t[h]);
+	}
+}
+
+/* Parse ansible-inventory --list output; NULL with WHY if it is not. */
+static struct inventory *
+inventory_parse(const char *text, size_t len, const char **why)
+{
+	struct inventory	*inv;
+	jsmn_parser		 p;
+	jsmntok_t		*t;
+	int			 n, k, j;
+
+	jsmn_init(&p);
+	if ((n = jsmn_parse(&p, text, len, NULL, 0)) < 1) {
+		*why = "output is not JSON";
+		return (NULL);
+	}
+	t = xcalloc((size_t)n, sizeof(*t));
+	jsmn_init(&p);
+	jsmn_parse(&p, text, len, t, (unsigned int)n);
+	if (t[0].type != JSMN_OBJECT) {
+		free(t);
+		*why = "output is not a JSON object";
+		return (NULL);
+	}
+	inv = xcalloc(1, sizeof(*inv));
+	for (k = 0, j = 1; k < t[0].size; k++, j = inventory_skip(t, j + 1)) {
+		if (inventory_is(text, &t[j], "_meta")) {
+			inventory_meta(inv, text, t, j + 1);
+			continue;
+		}
+		inventory_push(&inv->groups, &inv->ngroups, text, &t[j]);
+		inventory_group(inv, text, t, j + 1);
+	}
+	free(t);
+	return (inv);
+}
+
+/* The listing command ended: keep its answer. */
+static void
+inventory_done(struct exec_job *j, void *arg)
+{
+	struct inventory	*inv;
+	const char		*why = NULL;
+	char			 how[128];
+	const char		*out;
+
+	(void)arg;
+	inventory_job = NULL;
+	out = j->output.data ? j->output.data : "";
+	/* ansible may print warnings before the JSON document. */
+	if (strchr(out, '{') != NULL)
+		out = strchr(out, '{');
+	if (!j->exited || j->exit_status != 0 || j->timed_out)
+		why = exec_describe(j, how, sizeof(how));
+	else if (j->truncated)
+		why = "output too large";
+	if (why != NULL || (inv = inventory_parse(out, strlen(out),
+	    &why)) == NULL) {
+		if (inventory_error == NULL || strcmp(inventory_error,
+		    why) != 0)
+			log_warnx("inventory: %s: %s", j->argv[0], why);
+		free(inventory_error);
+		inventory_error = util_printf("%s: %s", j->argv[0], why);
+		return;
+	}
+	if (inventory_now == NULL || inventory_now->nhosts != inv->nhosts)
+		log_info("inventory: %zu hosts, %zu groups", inv->nhosts,
+		    inv->ngroups);
+	inventory_free(inventory_now);
+	inventory_now = inv;
+	free(inventory_error);
+	inventory_error = NULL;
+}
+
+/* Tell whether the inventory check is switched off. */
+static int
+inventory_off(void)
+{
+	char	**argv = pd->conf->cmd_inventory;
+
+	return (argv == NULL || argv[0] == NULL ||
+	    strcmp(argv[0], "none") == 0);
+}
+
+/* List the inventory again, unless a listing runs. */
+void
+inventory_refresh(void)
+{
+	if (inventory_off() || inventory_job != NULL || !inventory_running)
+		return;
+	inventory_job = exec_run_max(pd->conf->cmd_inventory,
+	    pd->conf->command_timeout, INVENTORY_OUTPUT_MAX, inventory_done,
+	    NULL);
+}
+
+/* The refresh timer fired. */
+static void
+inventory_tick(uv_timer_t *t)
+{
+	(void)t;
+	inventory_refresh();
+}
+
+/* Start listing the inventory now and every INVENTORY_EVERY ms. */
+void
+inventory_init(uv_loop_t *loop)
+{
+	inventory_loop = loop;
+	inventory_running = 1;
+	uv_timer_init(loop, &inventory_timer);
+	uv_timer_start(&inventory_timer, inventory_tick, 0, INVENTORY_EVERY);
+}
+
+/* Stop listing and forget the inventory. */
+void
+inventory_shutdown(void)
+{
+	if (!inventory_running)
+		return;
+	inventory_running = 0;
+	uv_timer_stop(&inventory_timer);
+	uv_close((uv_handle_t *)&inventory_timer, NULL);
+	if (inventory_job != NULL)
+		exec_abandon(inventory_job);
+	inventory_job = NULL;
+	inventory_free(inventory_now);
+	inventory_now = NULL;
+	free(inventory_error);
+	inventory_error = NULL;
+}
+
+/* Why HOST may not receive commands, or NULL if it is one known host. */
+const char *
+inventory_check(const char *host)
+{
+	size_t	 i;
+
+	if (inventory_off())
+		return (NULL);
+	if (inventory_now == NULL)
+		return (inventory_error ? inventory_error :
+		    "the inventory is not listed yet");
+	for (i = 0; i < inventory_now->ngroups; i++)
+		if (strcmp(inventory_now->groups[i], host) == 0)
+			return ("names an inventory group, not one host");
+	for (i = 0; i < inventory_now->nhosts; i++)
+		if (strcmp(inventory_now->hosts[i], host) == 0)
+			return (NULL);
+	return ("not a host of the inventory");
+}
