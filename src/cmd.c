@@ -144,6 +144,8 @@ reply_defer(struct reply *r)
 	d->code = RC_OK;
 	d->json = r->json;
 	d->conn = r->conn;
+	d->lines = r->lines;		/* lines so far go with it */
+	memset(&r->lines, 0, sizeof(r->lines));
 	r->deferred = 1;
 	control_defer(d);
 	return (d);

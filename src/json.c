@@ -615,8 +615,9 @@ json_string(struct json_stream *s, const char *p, const char *e)
 			if (*q == '"') {
 				s->in = IN_NONE;
 				q++;
-				if ((s->strkey ? json_key_end(s, (const char *)q) :
-				    json_value_end(s, (const char *)q)) == -1)
+				if (s->strkey ?
+				    json_key_end(s, (const char *)q) == -1 :
+				    json_value_end(s, (const char *)q) == -1)
 					return (NULL);
 				return ((const char *)q);
 			}
@@ -714,7 +715,8 @@ json_fast(struct json_stream *s, const char *p, const char *e)
 					break;
 				if (*q == '"') {
 					in = IN_NONE;
-					exp = exp == X_KEY || exp == X_KEY_OR_END ?
+					exp = exp == X_KEY ||
+					    exp == X_KEY_OR_END ?
 					    X_COLON : X_COMMA_OR_END;
 					q++;
 					continue;
@@ -989,13 +991,13 @@ json_flat_str(const unsigned char *q, const unsigned char *qe)
 }
 
 /* Add a token for [a, b) of the element; NULL if out of room. */
-static jsmntok_t *
+static inline jsmntok_t *
 json_flat_tok(struct json_stream *s, int *n, int type, const void *a,
     const void *b, int parent)
 {
 	jsmntok_t	*t;
 
-	if (*n == s->ntokmax && json_tok_grow(s) == -1)
+	if (*n >= s->ntokmax - 2 && json_tok_grow(s) == -1)
 		return (NULL);
 	t = &s->tok[(*n)++];
 	t->type = type;
@@ -1263,14 +1265,14 @@ json_type(struct json_elem *e, int i)
 	}
 	p = e->buf + t->start;
 	n = t->end - t->start;
+	if (*p == '-' || (*p >= '0' && *p <= '9'))
+		return (JSON_NUMBER);
 	if (n == 4 && memcmp(p, "true", 4) == 0)
 		return (JSON_TRUE);
 	if (n == 5 && memcmp(p, "false", 5) == 0)
 		return (JSON_FALSE);
 	if (n == 4 && memcmp(p, "null", 4) == 0)
 		return (JSON_NULL);
-	if (*p == '-' || (*p >= '0' && *p <= '9'))
-		return (JSON_NUMBER);
 	e->why = "invalid literal";
 	return (JSON_INVALID);
 }
@@ -1298,6 +1300,18 @@ json_next(const struct json_elem *e, int i)
 	return (j);
 }
 
+/* The raw text of token i (escapes not decoded), or NULL. */
+const char *
+json_raw(const struct json_elem *e, int i, size_t *len)
+{
+	const jsmntok_t	*t;
+
+	if ((t = json_tok(e, i)) == NULL)
+		return (NULL);
+	*len = t->end - t->start;
+	return (e->buf + t->start);
+}
+
 /* Whether string token i decodes to s. */
 int
 json_streq(struct json_elem *e, int i, const char *s)
@@ -1312,6 +1326,8 @@ json_streq(struct json_elem *e, int i, const char *s)
 		return (0);
 	p = e->buf + t->start;
 	n = t->end - t->start;
+	if (n == 0 || (*p != *s && *p != '\\'))
+		return (n == 0 && *s == '\0');
 	len = strlen(s);
 	if (n == (size_t)len && memcmp(p, s, n) == 0)
 		return (1);
@@ -1389,7 +1405,7 @@ json_int(const char *p, size_t n, uint64_t *mag, int *neg,
     const char **why)
 {
 	uint64_t	v = 0;
-	size_t		i = 0;
+	size_t		i = 0, k;
 
 	*neg = n > 0 && p[0] == '-';
 	i = *neg;
@@ -1398,8 +1414,9 @@ json_int(const char *p, size_t n, uint64_t *mag, int *neg,
 		*why = "not a number";
 		return (-1);
 	}
-	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		if (v > (UINT64_MAX - (p[i] - '0')) / 10) {
+	for (k = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++, k++) {
+		if (k >= 19 && (k > 19 ||
+		    v > (UINT64_MAX - (p[i] - '0')) / 10)) {
 			*why = "number out of range";
 			return (-1);
 		}
@@ -1421,11 +1438,13 @@ json_u64(struct json_elem *e, int i, uint64_t *v)
 	const jsmntok_t	*t;
 	int		 neg, type;
 
-	if ((type = json_type(e, i)) != JSON_NUMBER) {
+	if ((t = json_tok(e, i)) == NULL || t->type != JSMN_PRIMITIVE ||
+	    (e->buf[t->start] != '-' && (e->buf[t->start] < '0' ||
+	    e->buf[t->start] > '9'))) {
+		type = json_type(e, i);
 		e->why = type == JSON_NULL ? "null" : "not a number";
 		return (-1);
 	}
-	t = json_tok(e, i);
 	if (json_int(e->buf + t->start, t->end - t->start, v, &neg,
 	    &e->why) == -1)
 		return (-1);
@@ -1618,7 +1637,8 @@ static size_t
 json_escape(const char *p, size_t n, char *q, size_t *out,
     const char **why)
 {
-	static const char	 from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	static const char	 from[] = "\"\\/bfnrt";
+	static const char	 to[] = "\"\\/\b\f\n\r\t";
 	const char		*c;
 	size_t			 used;
 	long			 u;

@@ -243,15 +243,15 @@ minercmd_remove(struct reply *r, int argc, char **argv)
 		reply_error(r, RC_NOTFOUND, "no miner %s", argv[0]);
 		return;
 	}
+	if (switch_miner_busy(m->id)) {
+		reply_error(r, RC_CONFLICT, "%s is used by an unfinished "
+		    "switch", m->id);
+		return;
+	}
 	mc = config_find_miner(pd->conf, m->id);
 	if (mc != NULL && !mc->runtime) {
 		reply_error(r, RC_CONFLICT, "%s is defined at %s; remove it "
 		    "there and reload", m->id, mc->origin);
-		return;
-	}
-	if (switch_miner_busy(m->id)) {
-		reply_error(r, RC_CONFLICT, "%s is used by an unfinished "
-		    "switch", m->id);
 		return;
 	}
 	op = xcalloc(1, sizeof(*op));

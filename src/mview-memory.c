@@ -288,7 +288,8 @@ mv_groups(struct mv_ctx *c, struct mv_map9 *mp)
 		    strlen(r->path[i].id), &k) == -1)
 			continue;
 		in = &c->mem->info[k];
-		if (in->can_seal && mv_group_add(mp, in, r->path[i].id, i) == -1)
+		if (in->can_seal &&
+		    mv_group_add(mp, in, r->path[i].id, i) == -1)
 			return (-1);
 	}
 	return (0);

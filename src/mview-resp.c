@@ -238,7 +238,8 @@ mv_stat_elem(struct mview_round *r, struct json_stream *s,
 	struct mv_stat	*st;
 	int		 info, t;
 
-	if (mview_map_grow(&r->stat, &r->capstat, r->nstat, sizeof(*r->stat)) == -1)
+	if (mview_map_grow(&r->stat, &r->capstat, r->nstat,
+	    sizeof(*r->stat)) == -1)
 		return (json_stream_fail(s, "out of memory"));
 	st = &r->stat[r->nstat++];
 	memset(st, 0, sizeof(*st));
@@ -354,7 +355,8 @@ mv_path_enter(struct mview_round *r, struct json_stream *s,
 {
 	struct mv_path	*p;
 
-	if (mview_map_grow(&r->path, &r->cappath, r->npath, sizeof(*r->path)) == -1)
+	if (mview_map_grow(&r->path, &r->cappath, r->npath,
+	    sizeof(*r->path)) == -1)
 		return (json_stream_fail(s, "out of memory"));
 	p = &r->path[r->npath];
 	p->first = r->ndecl;
@@ -388,21 +390,42 @@ mv_miner_index(struct mview_round *r, uint64_t miner, uint32_t *ix)
 	return (0);
 }
 
-/* Read the three members of a declaration, in any order. */
+/* Which member of a declaration key token t names (3: none). */
 static int
-mv_decl_fields(struct json_elem *e, uint64_t v[3])
+mv_decl_key(struct json_elem *e, int t)
 {
 	static const char	*names[3] = {
 		"Miner", "Number", "SectorFileType"
 	};
-	int			 i, k, n, t, seen = 0;
+	const char		*p;
+	size_t			 n;
+	int			 k;
+
+	if ((p = json_raw(e, t, &n)) == NULL)
+		return (3);
+	if (n == 5 && memcmp(p, "Miner", 5) == 0)
+		return (0);
+	if (n == 6 && memcmp(p, "Number", 6) == 0)
+		return (1);
+	if (n == 14 && memcmp(p, "SectorFileType", 14) == 0)
+		return (2);
+	if (memchr(p, '\\', n) == NULL)
+		return (3);
+	for (k = 0; k < 3; k++)
+		if (json_streq(e, t, names[k]))
+			break;
+	return (k);
+}
+
+/* Read the three members of a declaration, in any order. */
+static int
+mv_decl_fields(struct json_elem *e, uint64_t v[3])
+{
+	int	i, k, n, t, seen = 0;
 
 	n = json_size(e, 0);
 	for (i = 0, t = 1; i < n; i++, t = json_next(e, t + 1)) {
-		for (k = 0; k < 3; k++)
-			if (json_streq(e, t, names[k]))
-				break;
-		if (k == 3)
+		if ((k = mv_decl_key(e, t)) == 3)
 			continue;
 		if (json_u64(e, t + 1, &v[k]) == -1)
 			return (-1 - k);
@@ -442,7 +465,8 @@ mv_decl_elem(struct mview_round *r, struct json_stream *s,
 		e->why = "number out of range";
 		return (mv_fail(s, e, "path", "SectorFileType"));
 	}
-	if (mview_map_grow(&r->decl, &r->capdecl, r->ndecl, sizeof(*r->decl)) == -1)
+	if (mview_map_grow(&r->decl, &r->capdecl, r->ndecl,
+	    sizeof(*r->decl)) == -1)
 		return (json_stream_fail(s, "out of memory"));
 	d = &r->decl[r->ndecl];
 	if (mv_miner_index(r, v[0], &d->miner) == -1)

@@ -37,11 +37,10 @@ struct mv_own {
 	uint32_t	next;		/* index + 1, or 0 */
 };
 
-/* Append formatted text to a string builder. */
-static void
-mv_sb_add(struct mv_sb *sb, const char *fmt, ...)
-    __attribute__((__format__(printf, 2, 3)));
+static void	mv_sb_add(struct mv_sb *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
 
+/* Append formatted text to a string builder. */
 static void
 mv_sb_add(struct mv_sb *sb, const char *fmt, ...)
 {

@@ -110,6 +110,7 @@ int		 json_type(struct json_elem *, int);
 int		 json_size(const struct json_elem *, int);
 int		 json_next(const struct json_elem *, int);
 int		 json_get(struct json_elem *, int, const char *);
+const char	*json_raw(const struct json_elem *, int, size_t *);
 int		 json_str(struct json_elem *, int, char *, size_t);
 char		*json_strdup(struct json_elem *, int);
 int		 json_streq(struct json_elem *, int, const char *);

@@ -817,8 +817,9 @@ test_errors(void)
 		  "(code -32601)" },
 		{ "fixtures/errors/storage-stat-unreachable.json",
 		  "WorkerStats: do request: Get \"http://192.0.2.106:57254/"
-		  "remote/stat/2b3b1e18-7b0e-4356-b68d-4867132f6785\": dial tcp "
-		  "192.0.2.106:57254: connect: connection refused (code 1)" }
+		  "remote/stat/2b3b1e18-7b0e-4356-b68d-4867132f6785\": "
+		  "dial tcp 192.0.2.106:57254: connect: connection refused "
+		  "(code 1)" }
 	};
 	struct mview_round	*r;
 	struct json_stream	*s;
@@ -877,8 +878,8 @@ test_variants(void)
 	    "null,\"Paths\":null,\"Info\":{\"Hostname\":\"a\\u003cb\\u003e"
 	    "\\u0026\\ud83d\\ude00\\\"\\\\\\/\\u00e9\",\"Agent\":{\"x\":[1]}},"
 	    "\"Extra\":[{}]}}}", "{\"result\":{\"" U1 "\":null,\"00000000-"
-	    "0000-0000-0000-000000000000\":[{\"Sector\":{\"Miner\":1,\"Number\":"
-	    "5},\"Task\":\"seal/v0/x\",\"RunWait\":-3,\"Start\":"
+	    "0000-0000-0000-000000000000\":[{\"Sector\":{\"Miner\":1,"
+	    "\"Number\":5},\"Task\":\"seal/v0/x\",\"RunWait\":-3,\"Start\":"
 	    "\"0001-01-01T00:00:00Z\",\"Hostname\":\"h\"}]}}",
 	    "{\"result\":{}}", NULL);
 	v = r != NULL ? mview_build(r, NULL, NULL, NULL, &cause) : NULL;

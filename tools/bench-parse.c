@@ -108,6 +108,7 @@ summary(const struct mview *v)
 	    sectors, queued);
 }
 
+/* Run the refreshes and print the figures. */
 int
 main(int argc, char *argv[])
 {
