@@ -176,9 +176,24 @@ miner_sink(struct rpc_call *rpc, const char *p, size_t n)
 	return (json_stream_feed(c->js, p, n));
 }
 
+/* The stream's error of call C without the "Method: " it starts with. */
+static const char *
+miner_json_why(struct miner_call *c)
+{
+	const char	*why = json_stream_error(c->js);
+	const char	*name = miner_method_name(c->method);
+	size_t		 n = strlen(name);
+
+	if (strncmp(why, name, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+		why += n + 2;
+	return (why);
+}
+
 /*
- * Tell why call C failed, or NULL if its response is good.  DOWN is set
- * when the miner could not be reached at all.
+ * Tell why call C failed, or NULL if its response is good; the caller
+ * names the method.  DOWN is set when the miner could not be reached at
+ * all, or refused the call with an error object (checked again as when
+ * it is down).
  */
 static const char *
 miner_call_error(struct miner_call *c, struct rpc_call *rpc, char *buf,
@@ -187,10 +202,15 @@ miner_call_error(struct miner_call *c, struct rpc_call *rpc, char *buf,
 	const char	*why;
 
 	*down = 0;
-	if ((why = json_stream_error(c->js)) != NULL &&
-	    !json_stream_rpc_error(c->js, NULL) && rpc->received > 0 &&
-	    rpc->http_status != 401 && rpc->http_status != 404)
-		return (why);
+	if (json_stream_error(c->js) != NULL && rpc->received > 0 &&
+	    rpc->http_status != 401 && rpc->http_status != 404) {
+		*down = json_stream_rpc_error(c->js, NULL);
+		why = miner_json_why(c);
+		if (rpc->http_status == 200)
+			return (why);
+		snprintf(buf, len, "HTTP %ld: %s", rpc->http_status, why);
+		return (buf);
+	}
 	if ((why = rpc_transport_error(rpc, buf, len)) != NULL) {
 		*down = 1;
 		if (rpc->http_status == 404)
@@ -199,7 +219,7 @@ miner_call_error(struct miner_call *c, struct rpc_call *rpc, char *buf,
 		return (buf);
 	}
 	if (json_stream_end(c->js) == -1)
-		return (json_stream_error(c->js));
+		return (miner_json_why(c));
 	return (NULL);
 }
 

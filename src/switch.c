@@ -234,11 +234,43 @@ switch_step(struct sw_worker *w, enum worker_step step)
 	if (step != WS_ERROR) {
 		/* A new step starts clean; an error keeps why. */
 		w->tries = 0;
+		w->unknown = 0;
 		switch_set(&w->error, NULL);
 	}
 	switch_set(&w->waiting, NULL);
 	switch_update_state(w->sw);
 	switch_save(NULL, NULL);
+}
+
+/*
+ * The outcome of W's last action was unknown (a timeout, a restart) and
+ * the miners show no sign of it: go back to run it again.  Returns 0 if
+ * W is not in a confirming step.
+ */
+static int
+switch_revert(struct sw_worker *w)
+{
+	enum worker_step	 back;
+
+	switch (w->step) {
+	case WS_DISABLEAP_CONFIRMING:
+		back = WS_PICKED;
+		break;
+	case WS_SWITCH_CONFIRMING:
+		back = WS_SWITCH_WAITING;
+		w->start_tried = 1;
+		break;
+	case WS_STOP_CONFIRMING:
+		back = WS_STOP_WAITING;
+		break;
+	default:
+		return (0);
+	}
+	log_warnx("switch %s: worker %s: no sign of the interrupted action; "
+	    "it runs again", w->sw->id, w->hostname);
+	w->unknown = 0;
+	switch_step(w, back);
+	return (1);
 }
 
 /* Count a failed try of W's step; after SWITCH_TRIES it is in error. */
@@ -258,6 +290,9 @@ switch_fail(struct sw_worker *w, const char *fmt, ...)
 	    msg);
 	free(w->error);
 	w->error = msg;
+	if (w->unknown && w->tries >= SWITCH_UNKNOWN_TRIES &&
+	    switch_revert(w))
+		return;
 	if (w->tries >= SWITCH_TRIES) {
 		w->failed_step = w->step;
 		switch_step(w, WS_ERROR);
@@ -807,11 +842,13 @@ switch_action_done(struct exec_job *j, void *arg)
 	}
 	w->action_at = util_wall_ms();
 	if (!ok && w->action == WA_START && j->timed_out) {
-		/* Outcome unknown: the target decides, never a rerun. */
+		/* Outcome unknown: the target decides first. */
 		w->action = WA_NONE;
+		switch_step(w, WS_SWITCH_CONFIRMING);
+		w->unknown = 1;
 		switch_set(&w->error, "start command %s: outcome unknown",
 		    how);
-		switch_step(w, WS_SWITCH_CONFIRMING);
+		switch_save(NULL, NULL);
 		return;
 	}
 	if (!ok) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define SWITCH_TRIES	10	/* failures of one step before error */
+#define SWITCH_UNKNOWN_TRIES 3	/* rounds an unknown outcome may hide */
 
 /* A switch as a whole; the values are the Go tool's on disk. */
 enum switch_state {
@@ -55,6 +56,7 @@ struct sw_worker {
 	uint64_t		 action_at;	/* wall ms: last action ended */
 	enum worker_action	 action;	/* command in flight or unknown */
 	int			 start_tried;	/* a start ran: check first */
+	int			 unknown;	/* last action's outcome unknown */
 	char			 new_id[37];	/* worker uuid on "to" */
 	char			**known;	/* ids under "to" before start */
 	size_t			 nknown;

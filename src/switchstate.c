@@ -214,6 +214,7 @@ sst_worker(struct sst *p, int i, struct sw_worker *w)
 		return (sst_bad(p, w->id, "bad action"));
 	w->action = (enum worker_action)v;
 	w->start_tried = sst_bool(p, sst_get(p, i, "startTried")) == 1;
+	w->unknown = sst_bool(p, sst_get(p, i, "unknownOutcome")) == 1;
 	if ((j = sst_get(p, i, "newWorkerID")) >= 0 &&
 	    p->t[j].end > p->t[j].start)
 		sst_uuid(p, j, w->new_id);
@@ -319,6 +320,7 @@ sst_interrupted(struct sw_worker *w, uint64_t now)
 	else
 		w->step = WS_STOP_CONFIRMING;
 	w->action = WA_NONE;
+	w->unknown = 1;
 	w->action_at = now;
 	w->since = now;
 	w->tries = 0;
@@ -402,9 +404,10 @@ sst_write_worker(struct buf *b, const struct sw_worker *w)
 	buf_json_str(b, w->error ? w->error : "");
 	buf_printf(b, ",\"try\":%d,\"failedState\":%d,\"since\":%llu,"
 	    "\"actionAt\":%llu,\"action\":%d,\"startTried\":%s,"
-	    "\"newWorkerID\":", w->tries, (int)w->failed_step,
-	    (unsigned long long)w->since, (unsigned long long)w->action_at,
-	    (int)w->action, w->start_tried ? "true" : "false");
+	    "\"unknownOutcome\":%s,\"newWorkerID\":", w->tries,
+	    (int)w->failed_step, (unsigned long long)w->since,
+	    (unsigned long long)w->action_at, (int)w->action,
+	    w->start_tried ? "true" : "false", w->unknown ? "true" : "false");
 	buf_json_str(b, w->new_id);
 	buf_addstr(b, ",\"output\":");
 	buf_json_str(b, w->output);

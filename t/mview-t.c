@@ -1,7 +1,8 @@
 /*
  * mview-t.c: tests of the response parsers and the worker view against
  * the example cluster in t/data/fixtures (the expected results of its
- * README) and against broken and unusual responses.  Prints TAP.
+ * README) and against broken and unusual responses.  Prints TAP.  Data
+ * is found under $top_srcdir/t/data (else $srcdir, else .).
  *
  * MVIEW_UPDATE=1 rewrites the golden files (t/data/mview, .ok).
  */
@@ -1218,10 +1219,12 @@ test_sort(void)
 int
 main(void)
 {
-	const char	*srcdir = getenv("srcdir");
+	const char	*top = getenv("top_srcdir");
 
+	if (top == NULL)
+		top = getenv("srcdir");
 	snprintf(datadir, sizeof(datadir), "%s/t/data",
-	    srcdir != NULL ? srcdir : ".");
+	    top != NULL ? top : ".");
 	test_cluster();
 	test_upstream();
 	test_stock_f01000();

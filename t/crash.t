@@ -1,0 +1,85 @@
+#!/bin/sh
+# crash.t: kill -9 at many points of a running switch (issue 5).  The
+# daemon restarts each time and goes on; the switch is never lost, it
+# completes, and the worker runs exactly once under the new miner.
+
+. "${top_srcdir:-.}/t/libtap.sh"
+tap_tmpdir
+plan 6
+
+TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
+FAKE_LOG=$TAP_TMP/fake.log
+FAKE_PORTS=$TAP_TMP/ports.json
+FAKE=$top_srcdir/t/fake-cmd
+export FAKE_LOG FAKE_PORTS top_srcdir
+: > "$FAKE_LOG"
+tap_cleanup_hook() {
+	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
+}
+
+"$top_srcdir/tools/lotus-sim" --scenario "$top_srcdir/tools/sim-fixtures.json" \
+    --port-file "$FAKE_PORTS" >"$TAP_TMP/sim.log" 2>&1 &
+SIM_PID=$!
+i=0
+while [ ! -s "$FAKE_PORTS" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+port() {
+	"$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"][sys.argv[2]]["port"])' "$FAKE_PORTS" "$1"
+}
+daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 300ms" \
+    "cache_timeout = 300ms" "inventory_command = none" \
+    "template_dir = $top_srcdir/templates" \
+    "disable_ap_command = $FAKE disable {host} {miner}" \
+    "copy_script_command = $FAKE copy {host} {script}" \
+    "start_command = $FAKE start {host} {miner}" \
+    "stop_command = $FAKE stop {host} {miner}"
+printf '[miner f01000]\naddress = 127.0.0.1:%s\ntoken = %s\n[miner f01001]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
+    "$(port 1000)" "$TOK" "$(port 1001)" "$TOK" >> "$TAP_TMP/pilot.conf"
+
+daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
+i=0
+until ctl miner worker all && printf '%s\n' "$OUT" | grep -q '^f01001 [0-9]'
+do
+	[ $i -lt 100 ] || bail "miners not up"
+	sleep 0.1
+	i=$((i + 1))
+done
+ctl switch new f01000 f01001 worker worker-04 disable-ap
+SW=$(printf '%s\n' "$OUT" | sed -n 's/^switch //p')
+[ -n "$SW" ] || bail "no switch: $ERR"
+
+kills=0 lost=0 done=0
+for delay in 0.05 0.2 0.1 0.35 0.15 0.5 0.05 0.3 0.25 0.4 0.1 0.6 0.2 \
+    0.05 0.45 0.3 0.15 0.7 0.1 0.5; do
+	sleep "$delay"
+	kill -KILL "$TAP_DAEMON_PID" 2>/dev/null
+	wait "$TAP_DAEMON_PID" 2>/dev/null
+	TAP_DAEMON_PID=
+	kills=$((kills + 1))
+	daemon_start "$TAP_TMP/pilot.conf" || bail "no restart after kill"
+	ctl switch get "$SW"
+	[ "$RC" -eq 0 ] || lost=$((lost + 1))
+	if printf '%s\n' "$OUT" | grep -q 'state=complete'; then
+		done=1
+		break
+	fi
+done
+is "$lost" 0 "the switch survived $kills kill -9 restarts"
+i=0
+while [ $done -eq 0 ] && [ $i -lt 150 ]; do
+	ctl switch get "$SW"
+	printf '%s\n' "$OUT" | grep -q 'state=complete' && done=1
+	sleep 0.1
+	i=$((i + 1))
+done
+ok $((1 - done)) "the switch completes after the kills"
+diag "$OUT"
+sleep 1
+ctl miner worker f01001
+n=$(printf '%s\n' "$OUT" | grep -c ' worker-04 ')
+is "$n" 1 "worker-04 runs exactly once under f01001"
+is "$(grep -c '^start' "$FAKE_LOG")" 1 "the start script ran once"
+ctl miner worker f01000
+unlike "$OUT" "worker-04" "the old worker is gone from f01000"
+"$PYTHON3" -c 'import json,sys; json.load(open(sys.argv[1]))' \
+    "$TAP_TMP/state/switch.json"
+ok $? "switch.json is whole after every kill"
