@@ -25,6 +25,8 @@
 struct inventory {
 	char		**hosts;
 	size_t		 nhosts;
+	char		**addrs;	/* ansible_host of hosts[i], or NULL */
+	size_t		 naddrs;
 	char		**groups;
 	size_t		 ngroups;
 };
@@ -46,6 +48,9 @@ inventory_free(struct inventory *inv)
 		return;
 	for (i = 0; i < inv->nhosts; i++)
 		free(inv->hosts[i]);
+	for (i = 0; i < inv->naddrs; i++)
+		free(inv->addrs[i]);
+	free(inv->addrs);
 	for (i = 0; i < inv->ngroups; i++)
 		free(inv->groups[i]);
 	free(inv->hosts);
@@ -109,6 +114,27 @@ inventory_group(struct inventory *inv, const char *text, const jsmntok_t *t,
 	}
 }
 
+/* Keep the ansible_host of the host just pushed, from its vars at I. */
+static void
+inventory_hostvars(struct inventory *inv, const char *text,
+    const jsmntok_t *t, int i)
+{
+	int	 k, j;
+
+	inv->addrs = xrealloc(inv->addrs, inv->nhosts * sizeof(char *));
+	while (inv->naddrs < inv->nhosts)
+		inv->addrs[inv->naddrs++] = NULL;
+	if (t[i].type != JSMN_OBJECT)
+		return;
+	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
+	    j + 1))
+		if (inventory_is(text, &t[j], "ansible_host") &&
+		    t[j + 1].type == JSMN_STRING)
+			inv->addrs[inv->nhosts - 1] = util_printf("%.*s",
+			    t[j + 1].end - t[j + 1].start,
+			    text + t[j + 1].start);
+}
+
 /* Take the hosts of _meta.hostvars at I. */
 static void
 inventory_meta(struct inventory *inv, const char *text, const jsmntok_t *t,
@@ -124,8 +150,10 @@ inventory_meta(struct inventory *inv, const char *text, const jsmntok_t *t,
 		    t[j + 1].type != JSMN_OBJECT)
 			continue;
 		for (m = 0, h = j + 2; m < t[j + 1].size; m++,
-		    h = inventory_skip(t, h + 1))
+		    h = inventory_skip(t, h + 1)) {
 			inventory_push(&inv->hosts, &inv->nhosts, text, &t[h]);
+			inventory_hostvars(inv, text, t, h + 1);
+		}
 	}
 }
 
@@ -276,4 +304,19 @@ inventory_check(const char *host)
 		if (strcmp(inventory_now->hosts[i], host) == 0)
 			return (NULL);
 	return ("not a host of the inventory");
+}
+
+/* The address ansible reaches HOST at (ansible_host), or NULL. */
+const char *
+inventory_address(const char *host)
+{
+	size_t	 i;
+
+	if (inventory_now == NULL)
+		return (NULL);
+	for (i = 0; i < inventory_now->naddrs; i++)
+		if (inventory_now->addrs[i] != NULL &&
+		    strcmp(inventory_now->hosts[i], host) == 0)
+			return (inventory_now->addrs[i]);
+	return (NULL);
 }

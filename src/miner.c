@@ -19,6 +19,7 @@
 #include "miner.h"
 #include "rpc.h"
 #include "script.h"
+#include "switch.h"
 
 #define MINER_BACKOFF_MIN	1000	/* first retry, ms */
 #define MINER_BACKOFF_MAX	60000	/* retry cap, ms */
@@ -445,6 +446,14 @@ miner_refresh(struct miner *m)
 		miner_round(m);
 }
 
+/* Where a worker host is reached, for mapping its sealing path. */
+static const char *
+miner_lookup(void *arg, const char *hostname)
+{
+	(void)arg;
+	return (inventory_address(hostname));
+}
+
 /* Finish a round: build the view, or keep the old one on failure. */
 static void
 miner_round_end(struct miner *m)
@@ -452,7 +461,7 @@ miner_round_end(struct miner *m)
 	struct mview	*v;
 	char		*cause = NULL;
 
-	v = mview_build(m->round, m->memory, NULL, NULL, &cause);
+	v = mview_build(m->round, m->memory, miner_lookup, NULL, &cause);
 	mview_round_free(m->round);
 	m->round = NULL;
 	if (v == NULL) {

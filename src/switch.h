@@ -117,5 +117,6 @@ void		 inventory_init(struct uv_loop_s *);
 void		 inventory_refresh(void);
 void		 inventory_shutdown(void);
 const char	*inventory_check(const char *);
+const char	*inventory_address(const char *);
 
 #endif /* SWITCH_H */

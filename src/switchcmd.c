@@ -345,8 +345,11 @@ switchcmd_new(struct reply *r, int argc, char **argv)
 		return;
 	pick = q.workers ? switchcmd_listed(r, &q, from, &n) :
 	    switchcmd_counted(r, &q, from, &n);
-	if (pick == NULL)
+	if (pick == NULL) {
+		if (q.dry_run)
+			switchcmd_dry(r, from, NULL, 0);	/* say why */
 		return;
+	}
 	if (n == 0) {
 		reply_error(r, RC_USAGE, "no worker named");
 		free(pick);
