@@ -206,28 +206,48 @@ minercmd_add(struct reply *r, int argc, char **argv)
 	miner_start(m);
 }
 
-/* The miners file is written after a remove: answer. */
+/* The script of a removed miner is gone (or was never there): answer. */
+static void
+minercmd_unlinked(uv_fs_t *req)
+{
+	struct minercmd_op	*op = req->data;
+
+	if (req->result == 0)
+		reply_line(op->r, "removed %s", req->path);
+	else if (req->result != UV_ENOENT)
+		reply_line(op->r, "cannot remove %s: %s", req->path,
+		    uv_strerror((int)req->result));
+	reply_line(op->r, "removed %s", op->id);
+	uv_fs_req_cleanup(req);
+	free(req);
+	reply_finish(op->r);
+	minercmd_op_free(op);
+}
+
+/* The miners file is written after a remove: delete the script. */
 static void
 minercmd_remove_stored(int rv, const char *cause, void *arg)
 {
 	struct minercmd_op	*op = arg;
+	uv_fs_t			*req;
 	char			*path;
-	uv_fs_t			 req;
 
-	if (rv != 0)
+	if (rv != 0) {
 		reply_error(op->r, RC_INTERNAL, "%s removed, but %s", op->id,
 		    cause);
-	else {
-		path = util_printf("%s/%s.sh", pd->conf->script_dir, op->id);
-		/* XXX unlink is a short metadata write done on the loop. */
-		if (uv_fs_unlink(NULL, &req, path, NULL) == 0)
-			reply_line(op->r, "removed %s", path);
-		uv_fs_req_cleanup(&req);
-		free(path);
-		reply_line(op->r, "removed %s", op->id);
+		reply_finish(op->r);
+		minercmd_op_free(op);
+		return;
 	}
-	reply_finish(op->r);
-	minercmd_op_free(op);
+	req = xcalloc(1, sizeof(*req));
+	req->data = op;
+	path = util_printf("%s/%s.sh", pd->conf->script_dir, op->id);
+	if (uv_fs_unlink(pd->loop, req, path, minercmd_unlinked) != 0) {
+		free(req);
+		reply_finish(op->r);
+		minercmd_op_free(op);
+	}
+	free(path);
 }
 
 /* miner remove ID: forget a miner added at run time. */
