@@ -384,7 +384,7 @@ cmd_status(struct reply *r, int argc, char **argv)
 {
 	struct miner		*m;
 	struct buf		 j = { 0 };
-	char			 up[32];
+	char			 up[32], inv[256];
 	int			 nminers = 0, nup = 0;
 
 	(void)argc;
@@ -405,6 +405,8 @@ cmd_status(struct reply *r, int argc, char **argv)
 		reply_line(r, "state-dir %s", pd->conf->state_dir);
 		reply_line(r, "miners %d", nminers);
 		reply_line(r, "miners-up %d", nup);
+		reply_line(r, "inventory %s", inventory_status(inv,
+		    sizeof(inv)));
 		reply_line(r, "clients %d", control_clients());
 		reply_line(r, "requests %lu", pd->requests);
 		return;
@@ -421,8 +423,10 @@ cmd_status(struct reply *r, int argc, char **argv)
 	buf_addstr(&j, ",\"state_dir\":");
 	buf_json_str(&j, pd->conf->state_dir);
 	buf_printf(&j, ",\"miners\":%d,\"miners_up\":%d,\"clients\":%d,"
-	    "\"requests\":%lu}", nminers, nup, control_clients(),
-	    pd->requests);
+	    "\"requests\":%lu,\"inventory\":", nminers, nup,
+	    control_clients(), pd->requests);
+	buf_json_str(&j, inventory_status(inv, sizeof(inv)));
+	buf_addstr(&j, "}");
 	reply_line(r, "%s", j.data);
 	buf_free(&j);
 }

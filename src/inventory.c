@@ -5,6 +5,7 @@
  * the background now and then; nothing waits for it.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,4 +320,20 @@ inventory_address(const char *host)
 		    strcmp(inventory_now->hosts[i], host) == 0)
 			return (inventory_now->addrs[i]);
 	return (NULL);
+}
+
+/* The state of the inventory in a few words, for status. */
+const char *
+inventory_status(char *buf, size_t len)
+{
+	if (inventory_off())
+		snprintf(buf, len, "off");
+	else if (inventory_now != NULL)
+		snprintf(buf, len, "%zu hosts, %zu groups",
+		    inventory_now->nhosts, inventory_now->ngroups);
+	else if (inventory_error != NULL)
+		snprintf(buf, len, "failed: %s", inventory_error);
+	else
+		snprintf(buf, len, "listing");
+	return (buf);
 }

@@ -629,11 +629,15 @@ miner_script_after(uv_work_t *w, int status)
 		s->rv = -1;
 		s->cause = util_printf("%s", uv_strerror(status));
 	}
-	if (s->rv == 0) {
+	if ((m = miner_find(s->id)) != NULL) {
+		m->script_busy = 0;
+		m->script_ok = s->rv == 0;
+		free(m->script_error);
+		m->script_error = s->rv == 0 ? NULL : xstrdup(s->cause);
+	}
+	if (s->rv == 0)
 		log_info("miner %s: wrote %s", s->id, s->path);
-		if ((m = miner_find(s->id)) != NULL)
-			m->script_ok = 1;
-	} else
+	else
 		log_warnx("miner %s: cannot make its script: %s", s->id,
 		    s->cause);
 	if (s->cb != NULL)
@@ -687,6 +691,7 @@ miner_script(struct miner *m, miner_script_cb cb, void *arg)
 	s->cb = cb;
 	s->arg = arg;
 	s->work.data = s;
+	m->script_busy = 1;
 	if (uv_queue_work(miner_loop, &s->work, miner_script_work,
 	    miner_script_after) != 0)
 		fatalx("miner_script: cannot queue work");
@@ -769,6 +774,7 @@ miner_free(struct miner *m)
 	free(m->id);
 	free(m->address);
 	free(m->last_error);
+	free(m->script_error);
 	free(m->version);
 	free(m);
 }

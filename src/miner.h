@@ -64,6 +64,8 @@ struct miner {
 	uint64_t		 view_done;	/* uv_now when built, ms */
 	uint64_t		 view_seq;
 	int			 script_ok;	/* script made since start */
+	int			 script_busy;	/* a script job runs */
+	char			*script_error;	/* why the last one failed */
 	struct reply		*adding;	/* pending "miner add" */
 	int			 refused;	/* the miner said no */
 	struct miner_stat	 stat[MINER_NMETHODS];

@@ -526,7 +526,12 @@ switch_eval_waiting(struct sw_worker *w, struct miner *from,
 		return;
 	}
 	if (!to->script_ok) {
-		switch_wait(w, "no start script for %s yet", to->id);
+		/* Try to make it again; the step waits for it. */
+		if (!to->script_busy)
+			miner_script(to, NULL, NULL);
+		switch_wait(w, "no start script for %s%s%s", to->id,
+		    to->script_error ? ": " : " yet", to->script_error ?
+		    to->script_error : "");
 		return;
 	}
 	switch_remember(w, to);

@@ -118,5 +118,6 @@ void		 inventory_refresh(void);
 void		 inventory_shutdown(void);
 const char	*inventory_check(const char *);
 const char	*inventory_address(const char *);
+const char	*inventory_status(char *, size_t);
 
 #endif /* SWITCH_H */

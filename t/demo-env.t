@@ -14,9 +14,13 @@ command -v ansible >/dev/null 2>&1 ||
     skip_all "ansible is not installed (apt-get install ansible-core)"
 [ -x /usr/bin/python3 ] || skip_all "/usr/bin/python3 (the inventory's interpreter) is missing"
 command -v timeout >/dev/null 2>&1 || skip_all "timeout(1) is missing"
+# The shipped start script templates write /media/nvme/<miner> (outside the
+# fake host root); tools/demo-env stop removes what this test adds there.
+[ "$(id -u)" = 0 ] || [ -w /media/nvme ] ||
+    skip_all "the start script templates need to write /media/nvme (run as root)"
 
 tap_tmpdir
-plan 40
+plan 42
 
 D=$TAP_TMP/demo
 DEMO="$PYTHON3 $top_srcdir/tools/demo-env"
@@ -24,7 +28,9 @@ SIM=$top_srcdir/tools/lotus-sim
 OLDREPO=/media/nvme/f01000/.lotusworker
 NEWREPO=/media/nvme/f01001/.lotusworker
 
-( sleep 240; echo "# watchdog: demo-env.t ran longer than 240 s"; kill -TERM $$ ) &
+( trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+  sleep 240 & sp=$!
+  wait "$sp" && echo "# watchdog: demo-env.t ran longer than 240 s" && kill -TERM $$ ) &
 WATCHDOG=$!
 
 tap_cleanup_hook() {
@@ -96,7 +102,7 @@ ok "$( [ -f "$D/inventory" ] && [ -f "$D/env" ] && [ -f "$D/pilot.conf" ] &&
     [ "$(readlink "$D/bin/lotus-worker")" = "$(cd "$top_srcdir/tools" && pwd)/fake-lotus-worker" ]
     echo $?)" "it writes inventory, env, pilot.conf and bin/lotus-worker"
 is "$(stat -c %a "$D/pilot.conf")" 600 "pilot.conf (tokens) is mode 0600"
-is "$(grep -c '^worker-0[1-5] ansible_connection=local ansible_python_interpreter=/usr/bin/python3$' \
+is "$(grep -c '^worker-0[1-5] ansible_connection=local ansible_python_interpreter=/usr/bin/python3 ansible_host=127\.0\.1\.[1-5]$' \
     "$D/inventory"):$(grep -c '^[a-z]' "$D/inventory")" "5:5" \
     "the inventory holds worker-01 .. worker-05, connection local"
 like "$(cat "$D/env")" "export LOTUS_SIM_CONTROL='$D/sim.sock'" "env exports LOTUS_SIM_CONTROL"
@@ -210,11 +216,19 @@ is "$left" 0 "worker-01 drains: no jobs and no sectors on its seal path (after $
 SIMPID=$(cat "$D/sim.pid")
 $DEMO stop "$D" >"$TAP_TMP/stop.out" 2>&1
 is "$?" 0 "demo-env stop exits 0"
+# running PID: the process exists and is not a zombie.
+running() {
+	[ -d "/proc/$1" ] && ! grep -qs '^State:.*Z' "/proc/$1/status"
+}
 left=
-for p in $SIMPID $NEWPID $(cat "$D"/hosts/*/media/nvme/*/.lotusworker/pid 2>/dev/null); do
-	[ -d "/proc/$p" ] && left="$left $p"
+for p in $SIMPID $OLDPID $NEWPID $(cat "$D"/hosts/*/media/nvme/*/.lotusworker/pid 2>/dev/null); do
+	running "$p" && left="$left $p"
 done
 for p in /proc/[0-9]*; do
-	grep -qs "$D/" "$p/environ" && [ "${p#/proc/}" != $$ ] && left="$left ${p#/proc/}"
+	p=${p#/proc/}
+	[ "$p" != $$ ] && grep -qs "$D/" "/proc/$p/environ" && running "$p" && left="$left $p"
 done
 is "$left" "" "nothing of the demo runs any more"
+for p in $left; do
+	diag "left: $(ps -o pid=,stat=,args= -p "$p")"
+done
