@@ -97,6 +97,20 @@ check_hostname(const char *h)
 	}
 }
 
+/*
+ * Check a worker host name as the inventory and commands take it:
+ * letters, digits, and . _ - inside; no pattern, no option.
+ */
+const char *
+check_worker_host(const char *h)
+{
+	if (*h == '\0' || *h == '-' || *h == '.' || strlen(h) > 253)
+		return ("not a plain host name");
+	if (strspn(h, LETTERS DIGITS "._-") != strlen(h))
+		return ("not a plain host name (letters, digits, . _ -)");
+	return (NULL);
+}
+
 /* Check a token of len bytes: it lands in scripts, so few bytes pass. */
 const char *
 check_token(const char *token, size_t len)

@@ -12,6 +12,7 @@
 const char	*check_address(const char *);
 const char	*check_duration(const char *, uint64_t *);
 const char	*check_hostname(const char *);
+const char	*check_worker_host(const char *);
 const char	*check_miner_id(const char *, uint64_t *);
 const char	*check_token(const char *, size_t);
 

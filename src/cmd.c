@@ -88,7 +88,6 @@ reply_name(int code)
 	case RC_CONFLICT:	return ("conflict");
 	case RC_TOOLONG:	return ("line-too-long");
 	case RC_ENCODING:	return ("bad-encoding");
-	case RC_NOTAVAIL:	return ("not-available");
 	case RC_MINERDOWN:	return ("unavailable");
 	default:		return ("internal");
 	}
@@ -155,6 +154,7 @@ reply_defer(struct reply *r)
 void
 reply_finish(struct reply *d)
 {
+	log_debug("control: deferred reply: %d", d->code);
 	control_finish(d);
 	buf_free(&d->lines);
 	free(d->message);
@@ -303,7 +303,10 @@ cmd_dispatch(const char *line, const struct peer *peer, struct reply *r)
 		r->json = json;
 		c->fn(r, nargs, argv + argc - nargs);
 	}
-	if (c->flags & CMD_MUTATES)
+	if ((c->flags & CMD_MUTATES) && r->deferred)
+		log_info("control: uid %u: %s: answer follows",
+		    (unsigned)peer->uid, c->name);
+	else if (c->flags & CMD_MUTATES)
 		log_info("control: uid %u: %s: %d", (unsigned)peer->uid,
 		    c->name, r->code);
 out:

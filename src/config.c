@@ -721,6 +721,8 @@ config_check_repo(const char *v)
 
 	if (strstr(v, "{miner}") == NULL)
 		return ("must contain {miner}");
+	if (*v != '/' && *v != '~')
+		return ("not an absolute path");
 	for (s = v; *s != '\0'; s++) {
 		if (strncmp(s, "{miner}", 7) == 0)
 			s += 6;

@@ -352,8 +352,8 @@ control_request(struct ctl_conn *c, const char *line, size_t len)
 	r.conn = c;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (len == 0)
-		return;
+	if (strspn(line, " \t") >= len)
+		return;		/* a blank line gets no reply */
 	pd->requests++;
 	if (!util_utf8_valid(line, len))
 		reply_error(&r, RC_ENCODING, "request is not valid UTF-8");

@@ -39,6 +39,9 @@ static char		*inventory_error;	/* why there is no list */
 static struct exec_job	*inventory_job;
 static int		 inventory_running;
 
+static size_t	 inventory_host(struct inventory *, const char *,
+		    const jsmntok_t *);
+
 /* Free a listing. */
 static void
 inventory_free(struct inventory *inv)
@@ -59,13 +62,19 @@ inventory_free(struct inventory *inv)
 	free(inv);
 }
 
-/* Add the string token T of TEXT to a list. */
-static void
+/* Add the string token T of TEXT to a list, once. */
+static int
 inventory_push(char ***list, size_t *n, const char *text, const jsmntok_t *t)
 {
+	size_t	 i, len = (size_t)(t->end - t->start);
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*list)[i]) == len &&
+		    memcmp((*list)[i], text + t->start, len) == 0)
+			return (0);
 	*list = xrealloc(*list, (*n + 1) * sizeof(char *));
-	(*list)[(*n)++] = util_printf("%.*s", t->end - t->start,
-	    text + t->start);
+	(*list)[(*n)++] = util_printf("%.*s", (int)len, text + t->start);
+	return (1);
 }
 
 /* Index of the token after the value at I. */
@@ -106,32 +115,50 @@ inventory_group(struct inventory *inv, const char *text, const jsmntok_t *t,
 		return;
 	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
 	    j + 1)) {
-		if (!inventory_is(text, &t[j], "hosts") ||
-		    t[j + 1].type != JSMN_ARRAY)
+		if (t[j + 1].type != JSMN_ARRAY)
 			continue;
-		for (a = 0; a < t[j + 1].size; a++)
-			inventory_push(&inv->hosts, &inv->nhosts, text,
-			    &t[j + 2 + a]);
+		if (inventory_is(text, &t[j], "hosts"))
+			for (a = 0; a < t[j + 1].size; a++)
+				inventory_host(inv, text, &t[j + 2 + a]);
+		else if (inventory_is(text, &t[j], "children"))
+			for (a = 0; a < t[j + 1].size; a++)
+				inventory_push(&inv->groups, &inv->ngroups,
+				    text, &t[j + 2 + a]);
 	}
 }
 
-/* Keep the ansible_host of the host just pushed, from its vars at I. */
+/* Add host T once, with no address yet. */
+static size_t
+inventory_host(struct inventory *inv, const char *text, const jsmntok_t *t)
+{
+	size_t	 i, len = (size_t)(t->end - t->start);
+
+	for (i = 0; i < inv->nhosts; i++)
+		if (strlen(inv->hosts[i]) == len &&
+		    memcmp(inv->hosts[i], text + t->start, len) == 0)
+			return (i);
+	inventory_push(&inv->hosts, &inv->nhosts, text, t);
+	inv->addrs = xrealloc(inv->addrs, inv->nhosts * sizeof(char *));
+	inv->addrs[inv->naddrs++] = NULL;
+	return (inv->nhosts - 1);
+}
+
+/* Take host H of _meta.hostvars and its ansible_host, vars at H + 1. */
 static void
 inventory_hostvars(struct inventory *inv, const char *text,
-    const jsmntok_t *t, int i)
+    const jsmntok_t *t, int h)
 {
-	int	 k, j;
+	size_t	 n;
+	int	 k, j, i = h + 1;
 
-	inv->addrs = xrealloc(inv->addrs, inv->nhosts * sizeof(char *));
-	while (inv->naddrs < inv->nhosts)
-		inv->addrs[inv->naddrs++] = NULL;
-	if (t[i].type != JSMN_OBJECT)
+	n = inventory_host(inv, text, &t[h]);
+	if (t[i].type != JSMN_OBJECT || inv->addrs[n] != NULL)
 		return;
 	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
 	    j + 1))
 		if (inventory_is(text, &t[j], "ansible_host") &&
 		    t[j + 1].type == JSMN_STRING)
-			inv->addrs[inv->nhosts - 1] = util_printf("%.*s",
+			inv->addrs[n] = util_printf("%.*s",
 			    t[j + 1].end - t[j + 1].start,
 			    text + t[j + 1].start);
 }
@@ -151,10 +178,8 @@ inventory_meta(struct inventory *inv, const char *text, const jsmntok_t *t,
 		    t[j + 1].type != JSMN_OBJECT)
 			continue;
 		for (m = 0, h = j + 2; m < t[j + 1].size; m++,
-		    h = inventory_skip(t, h + 1)) {
-			inventory_push(&inv->hosts, &inv->nhosts, text, &t[h]);
-			inventory_hostvars(inv, text, t, h + 1);
-		}
+		    h = inventory_skip(t, h + 1))
+			inventory_hostvars(inv, text, t, h);
 	}
 }
 
@@ -336,4 +361,11 @@ inventory_status(char *buf, size_t len)
 	else
 		snprintf(buf, len, "listing");
 	return (buf);
+}
+
+/* Tell whether the check can answer: listed, or switched off. */
+int
+inventory_ready(void)
+{
+	return (inventory_off() || inventory_now != NULL);
 }

@@ -357,6 +357,12 @@ miner_hs_done(struct rpc_call *rpc, void *arg)
 			return;
 		}
 		m->network = c->actor.network;
+		if (m->network != pd->conf->network)
+			log_warnx("miner %s answers as %c0%llu but network "
+			    "is %c: a %s build", m->id, m->network,
+			    (unsigned long long)c->actor.id,
+			    pd->conf->network, m->network == 't' ?
+			    "testnet" : "mainnet");
 		break;
 	case M_SECTORSIZE:
 		m->sector_size = c->size;
@@ -852,4 +858,15 @@ miner_shutdown(void)
 		miner_list = m->next;
 		miner_free(m);
 	}
+}
+
+/* Write every miner's script again (templates or paths changed). */
+void
+miner_rescript(void)
+{
+	struct miner	*m;
+
+	for (m = miner_list; m != NULL; m = m->next)
+		if (!m->script_busy && m->sector_size != 0)
+			miner_script(m, NULL, NULL);
 }

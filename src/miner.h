@@ -84,6 +84,7 @@ void		 miner_free(struct miner *);
 void		 miner_link(struct miner *);
 void		 miner_unlink(struct miner *);
 int		 miner_script(struct miner *, miner_script_cb, void *);
+void		 miner_rescript(void);
 const char	*miner_state_name(enum miner_state);
 void		 miner_refresh(struct miner *);
 void		 miner_on_round(miner_round_cb, void *);

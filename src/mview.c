@@ -518,6 +518,38 @@ mv_round_ok(struct mv_ctx *c)
 	return (0);
 }
 
+/* Whether path ID is one the miner process opened itself. */
+static int
+mv_path_local(const struct mview_round *r, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nlocal; i++)
+		if (strcmp(r->local[i], id) == 0)
+			return (1);
+	return (0);
+}
+
+/* The miner's own local worker seals on its paths: never move it. */
+static void
+mv_local_workers(struct mv_ctx *c)
+{
+	struct mview_worker	*w;
+	size_t			 i, k;
+
+	for (i = 0; i < c->v->nw; i++) {
+		w = &c->v->w[i];
+		if (!w->eligible)
+			continue;	/* keep the first reason */
+		for (k = 0; k < w->npaths; k++)
+			if (mv_path_local(c->r, w->paths[k])) {
+				w->eligible = 0;
+				w->eligible_why = "the miner's own local worker";
+				break;
+			}
+	}
+}
+
 /* Join the round into counts, paths, sectors and verdicts. */
 static int
 mv_join(struct mv_ctx *c)
@@ -531,6 +563,7 @@ mv_join(struct mv_ctx *c)
 		return (-1);
 	if (c->mem != NULL && mview_memory_map(c) == -1)
 		return (-1);
+	mv_local_workers(c);
 	if ((om = mview_map_new()) == NULL)
 		return (-1);
 	if (mv_sectors(c, om, &own, &nown) == -1 || mv_jobs(c) == -1)

@@ -31,7 +31,6 @@ enum reply_code {
 	RC_TOOLONG	= 413,	/* line-too-long */
 	RC_ENCODING	= 415,	/* bad-encoding: not UTF-8 or control bytes */
 	RC_INTERNAL	= 500,	/* internal: the daemon failed */
-	RC_NOTAVAIL	= 501,	/* not-available: engine not built yet */
 	RC_MINERDOWN	= 503	/* unavailable: a miner cannot be reached */
 };
 

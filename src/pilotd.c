@@ -34,6 +34,8 @@
 struct daemon		*pd;
 
 static struct daemon	 pilotd;
+
+static int	 pilotd_mkdir(const char *, char **);
 static uv_signal_t	 sig_term, sig_int, sig_hup;
 
 static const struct option pilotd_opts[] = {
@@ -94,6 +96,24 @@ pilotd_stop(int signum)
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 }
 
+/* Refuse a new configuration that drops a miner a switch uses, or
+ * whose script directory cannot be made. */
+static int
+pilotd_reload_check(struct config *conf, char **cause)
+{
+	struct miner	*m;
+
+	for (m = miner_first(); m != NULL; m = m->next) {
+		if (config_find_miner(conf, m->id) != NULL ||
+		    !switch_miner_busy(m->id))
+			continue;
+		*cause = util_printf("miner %s is used by a switch that is "
+		    "not finished; remove the switch first", m->id);
+		return (-1);
+	}
+	return (pilotd_mkdir(conf->script_dir, cause));
+}
+
 /* Load the configuration again; keep the old one if the new is bad. */
 static void
 pilotd_reload(void)
@@ -107,6 +127,13 @@ pilotd_reload(void)
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", cause);
 		free(cause);
+		return;
+	}
+	if (pilotd_reload_check(conf, &cause) == -1) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", cause);
+		free(cause);
+		config_free(conf);
 		return;
 	}
 	if (strcmp(conf->socket_path, pd->socket_path) != 0)
@@ -129,6 +156,7 @@ pilotd_reload(void)
 	pd->reloads++;
 	exec_set_parallel(conf->parallel);
 	miner_sync(conf);
+	miner_rescript();
 	inventory_refresh();
 	log_info("reloaded %s", pd->conf_path);
 }

@@ -432,6 +432,12 @@ switch_action_saved(int rv, const char *cause, void *arg)
 	free(ref);
 	if (w == NULL || pd->stopping)
 		return;
+	if (w->sw->state != SW_SWITCHING) {
+		/* Canceled meanwhile: the action does not run. */
+		w->action = WA_NONE;
+		switch_save(NULL, NULL);
+		return;
+	}
 	if (rv != 0) {
 		/* Not on disk: do not act; the next round tries again. */
 		w->action = WA_NONE;
@@ -758,8 +764,17 @@ switch_exec(struct sw_worker *w, char **tmpl, const char *miner)
 	const char		*bad;
 
 	memset(&v, 0, sizeof(v));
-	if ((bad = check_hostname(w->hostname)) != NULL ||
-	    (bad = inventory_check(w->hostname)) != NULL) {
+	if ((bad = check_worker_host(w->hostname)) != NULL) {
+		switch_fail(w, "host \"%s\": %s", w->hostname, bad);
+		return (-1);
+	}
+	if (!inventory_ready()) {
+		/* Not listed yet: no try is lost on it. */
+		switch_wait(w, "the inventory: %s", inventory_check(
+		    w->hostname));
+		return (-1);
+	}
+	if ((bad = inventory_check(w->hostname)) != NULL) {
 		switch_fail(w, "host \"%s\": %s", w->hostname, bad);
 		return (-1);
 	}
@@ -840,13 +855,20 @@ switch_action_done(struct exec_job *j, void *arg)
 	ok = j->exited && j->exit_status == 0 && !j->timed_out &&
 	    !j->spawn_error && !j->term_signal;
 	exec_describe(j, how, sizeof(how));
-	if (ok && w->action == WA_START && !w->copy_done) {
+	if (ok && w->action == WA_START && !w->copy_done &&
+	    w->sw->state == SW_SWITCHING) {
 		w->copy_done = 1;
 		switch_action_run(w);	/* copy done: now start */
 		return;
 	}
+	if (ok && w->action == WA_START && !w->copy_done) {
+		/* Canceled after the copy: the start never runs. */
+		w->action = WA_NONE;
+		switch_save(NULL, NULL);
+		return;
+	}
 	w->action_at = util_wall_ms();
-	if (!ok && w->action == WA_START && j->timed_out) {
+	if (!ok && w->action == WA_START && w->copy_done && j->timed_out) {
 		/* Outcome unknown: the target decides first. */
 		w->action = WA_NONE;
 		switch_step(w, WS_SWITCH_CONFIRMING);
@@ -910,7 +932,8 @@ switch_miner_busy(const char *id)
 	if (miner_id_parse(id, &a) == -1)
 		return (0);
 	for (s = switch_list; s != NULL; s = s->next) {
-		if (s->state != SW_SWITCHING && s->state != SW_ERROR)
+		/* A canceled or failed switch may be resumed. */
+		if (s->state == SW_COMPLETE)
 			continue;
 		if ((miner_id_parse(s->from, &b) == 0 && a == b) ||
 		    (miner_id_parse(s->to, &c) == 0 && a == c))

@@ -119,5 +119,6 @@ void		 inventory_shutdown(void);
 const char	*inventory_check(const char *);
 const char	*inventory_address(const char *);
 const char	*inventory_status(char *, size_t);
+int		 inventory_ready(void);
 
 #endif /* SWITCH_H */

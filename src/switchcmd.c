@@ -248,7 +248,7 @@ switchcmd_dry(struct reply *r, const struct miner *from,
 			continue;
 		why = switchcmd_unfit(&v->w[i], from->id);
 		reply_line(r, "would leave %s %s: %s", v->w[i].id,
-		    v->w[i].hostname, why ? why : "not needed for the count");
+		    v->w[i].hostname, why ? why : "not picked");
 	}
 }
 
@@ -260,7 +260,6 @@ switchcmd_make(const struct switchcmd_req *q, const struct miner *from,
 	struct sw	*s;
 	uuid_t		 u;
 	size_t		 k;
-	char		*copy, *p, *name;
 
 	s = xcalloc(1, sizeof(*s));
 	uuid_generate_random(u);
@@ -272,14 +271,11 @@ switchcmd_make(const struct switchcmd_req *q, const struct miner *from,
 	s->disable_ap = q->disable_ap;
 	s->created = util_wall_ms();
 	if (q->workers != NULL) {
-		copy = xstrdup(q->workers);
+		/* The Go tool reads req.worker as worker UUIDs. */
 		s->req_workers = xcalloc(n + 1, sizeof(char *));
-		for (p = copy; (name = strsep(&p, ",")) != NULL &&
-		    s->nreq_workers < n;)
-			if (*name != '\0')
-				s->req_workers[s->nreq_workers++] =
-				    xstrdup(name);
-		free(copy);
+		for (k = 0; k < n; k++)
+			s->req_workers[s->nreq_workers++] =
+			    xstrdup(pick[k]->id);
 	}
 	s->w = xcalloc(n, sizeof(*s->w));
 	s->nw = n;
@@ -673,6 +669,31 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 	switch_kick(s);
 }
 
+/* One metric family of RPC statistics, per miner and method. */
+static void
+switchcmd_rpc_family(struct reply *r, const char *name, const char *help,
+    const char *type, int which)
+{
+	struct miner	*m;
+	int		 k;
+
+	reply_line(r, "# HELP lotus_pilot_rpc_%s %s.", name, help);
+	reply_line(r, "# TYPE lotus_pilot_rpc_%s %s", name, type);
+	for (m = miner_first(); m != NULL; m = m->next)
+		for (k = 0; k < MINER_NMETHODS; k++) {
+			if (which == 2)
+				reply_line(r, "lotus_pilot_rpc_%s{miner=\"%s\","
+				    "method=\"%s\"} %.3f", name, m->id,
+				    miner_method_name(k),
+				    (double)m->stat[k].ms / 1000.0);
+			else
+				reply_line(r, "lotus_pilot_rpc_%s{miner=\"%s\","
+				    "method=\"%s\"} %lu", name, m->id,
+				    miner_method_name(k), which ?
+				    m->stat[k].errors : m->stat[k].calls);
+		}
+}
+
 /* metrics: the Prometheus text format. */
 void
 switchcmd_metrics(struct reply *r, int argc, char **argv)
@@ -694,27 +715,12 @@ switchcmd_metrics(struct reply *r, int argc, char **argv)
 	for (m = miner_first(); m != NULL; m = m->next)
 		reply_line(r, "lotus_pilot_miner_up{miner=\"%s\"} %d", m->id,
 		    m->state == MINER_UP);
-	reply_line(r, "# HELP lotus_pilot_rpc_calls_total RPC calls by "
-	    "method.");
-	reply_line(r, "# TYPE lotus_pilot_rpc_calls_total counter");
-	reply_line(r, "# HELP lotus_pilot_rpc_errors_total Failed RPC calls.");
-	reply_line(r, "# TYPE lotus_pilot_rpc_errors_total counter");
-	reply_line(r, "# HELP lotus_pilot_rpc_seconds_total Time in RPC "
-	    "calls.");
-	reply_line(r, "# TYPE lotus_pilot_rpc_seconds_total counter");
-	for (m = miner_first(); m != NULL; m = m->next)
-		for (k = 0; k < MINER_NMETHODS; k++) {
-			const char *n = miner_method_name(k);
-
-			reply_line(r, "lotus_pilot_rpc_calls_total{miner=\"%s\","
-			    "method=\"%s\"} %lu", m->id, n, m->stat[k].calls);
-			reply_line(r, "lotus_pilot_rpc_errors_total{miner="
-			    "\"%s\",method=\"%s\"} %lu", m->id, n,
-			    m->stat[k].errors);
-			reply_line(r, "lotus_pilot_rpc_seconds_total{miner="
-			    "\"%s\",method=\"%s\"} %.3f", m->id, n,
-			    (double)m->stat[k].ms / 1000.0);
-		}
+	switchcmd_rpc_family(r, "calls_total", "RPC calls by method",
+	    "counter", 0);
+	switchcmd_rpc_family(r, "errors_total", "Failed RPC calls",
+	    "counter", 1);
+	switchcmd_rpc_family(r, "seconds_total", "Time in RPC calls",
+	    "counter", 2);
 	for (s = switch_first(); s != NULL; s = s->next) {
 		sw[s->state]++;
 		for (i = 0; i < s->nw; i++)

@@ -188,7 +188,7 @@ sst_worker(struct sst *p, int i, struct sw_worker *w)
 	if (sst_uuid(p, sst_get(p, i, "workerID"), w->id) == -1)
 		return (sst_bad(p, "worker", "no valid workerID"));
 	if ((w->hostname = sst_str(p, sst_get(p, i, "hostname"))) == NULL ||
-	    check_hostname(w->hostname) != NULL)
+	    check_worker_host(w->hostname) != NULL)
 		return (sst_bad(p, w->id, "missing or bad hostname"));
 	if (sst_int(p, sst_get(p, i, "state"), &v) == -1 || v < 0 ||
 	    v > WS_ERROR)

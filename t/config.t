@@ -97,7 +97,7 @@ cp "$T/out" "$T/printed.conf"
 sed "s/^token = (hidden)\$/token = $SECRET.again/" "$T/out" >"$T/tokens.conf"
 check "$T/printed.conf"
 fails "printed config with hidden tokens does not load" \
-    "$T/printed.conf:24: bad token: may hold only letters, digits, . _ and -"
+    "$T/printed.conf:25: bad token: may hold only letters, digits, . _ and -"
 check "$T/tokens.conf"
 is "$RC $ERR" "0 " "with tokens put back it loads"
 golden full "and prints the same"
