@@ -1205,14 +1205,15 @@ json_stream_feed(struct json_stream *s, const void *buf, size_t len)
 	s->estart = NULL;
 	if (s->cap >= 0 && s->skip < 0)
 		s->run = p;
-	if (s->in != IN_NONE && s->in != IN_PRIM && s->strkey)
+	if (s->fast < 0 && s->in != IN_NONE && s->in != IN_PRIM && s->strkey)
 		s->kstart = p;
 	if (json_scan(s, p, p + len) == NULL)
 		return (-1);
 	if (s->cap >= 0 && s->skip < 0 && s->run != NULL &&
 	    json_buf_add(&s->ebuf, s->run, p + len - s->run) == -1)
 		return (json_stream_fail(s, "element too large"));
-	if (s->in != IN_NONE && s->in != IN_PRIM && s->strkey && s->collect)
+	if (s->fast < 0 && s->in != IN_NONE && s->in != IN_PRIM && s->strkey &&
+	    s->collect)
 		json_key_add(s, s->kstart, p + len - s->kstart);
 	s->offset += len;
 	return (0);

@@ -710,6 +710,11 @@ miner_up(struct miner *m)
 {
 	struct reply	*r;
 
+	if ((r = m->adding) != NULL) {
+		m->adding = NULL;
+		if (minercmd_added(m, r) == -1)
+			return;		/* added twice at once: M is freed */
+	}
 	if (m->state != MINER_UP)
 		log_info("miner %s is up: %s, sector size %llu, lotus %s",
 		    m->id, m->address, (unsigned long long)m->sector_size,
@@ -717,11 +722,7 @@ miner_up(struct miner *m)
 	m->state = MINER_UP;
 	m->backoff = MINER_BACKOFF_MIN;
 	m->refused = 0;
-	if (m->adding != NULL) {
-		r = m->adding;
-		m->adding = NULL;
-		minercmd_added(m, r);
-	} else if (!m->script_ok)
+	if (r == NULL && !m->script_ok)
 		miner_script(m, NULL, NULL);
 	miner_round(m);
 }

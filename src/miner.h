@@ -92,7 +92,7 @@ const char	*miner_method_name(int);
 
 /* minercmd.c */
 void		 minercmd_add(struct reply *, int, char **);
-void		 minercmd_added(struct miner *, struct reply *);
+int		 minercmd_added(struct miner *, struct reply *);
 void		 minercmd_remove(struct reply *, int, char **);
 void		 minercmd_list(struct reply *, int, char **);
 void		 minercmd_worker(struct reply *, int, char **);

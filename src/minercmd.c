@@ -151,12 +151,24 @@ minercmd_add_stored(int rv, const char *cause, void *arg)
 	}
 }
 
-/* The handshake of a miner being added passed: keep it, persist. */
-void
+/*
+ * The handshake of a miner being added passed: keep it, persist.  -1
+ * when the actor is known by now: M is refused and freed.
+ */
+int
 minercmd_added(struct miner *m, struct reply *r)
 {
 	struct minercmd_op	*op;
+	struct miner		*o;
 
+	/* Another "miner add" of the same actor may have passed first. */
+	if ((o = miner_find(m->id)) != NULL) {
+		reply_error(r, RC_CONFLICT, "miner %s is already known as %s",
+		    m->id, o->id);
+		reply_finish(r);
+		miner_free(m);
+		return (-1);
+	}
 	miner_link(m);
 	minercmd_conf_add(m);
 	reply_line(r, "added %s at %s: sector size %llu, lotus %s", m->id,
@@ -166,6 +178,7 @@ minercmd_added(struct miner *m, struct reply *r)
 	op->id = xstrdup(m->id);
 	op->adding = 1;
 	minercmd_persist(minercmd_add_stored, op);
+	return (0);
 }
 
 /* miner add ID ADDR TOKEN: check the miner, then keep it. */

@@ -28,6 +28,11 @@ static unsigned long	 rpc_nextid = 1;
 static int		 rpc_running;
 static struct rpc_sock	*rpc_socks;		/* every watch */
 static struct rpc_call	*rpc_calls;		/* every call in flight */
+static uv_idle_t	 rpc_idle;		/* next iteration: run curl */
+static int		 rpc_now;		/* curl asked for a 0 ms timeout */
+static int		 rpc_npaused;		/* calls paused by the budget */
+static size_t		 rpc_spent;		/* body bytes since the last yield */
+#define RPC_BUDGET	(1024UL * 1024)		/* body bytes, then yield */
 
 static void	 rpc_check(void);
 
@@ -120,6 +125,32 @@ rpc_timer_cb(uv_timer_t *t)
 	rpc_check();
 }
 
+/*
+ * Next loop iteration: resume the calls paused by the budget, and run
+ * curl's 0 ms timeout, after the loop has polled every other handle.
+ */
+static void
+rpc_idle_cb(uv_idle_t *h)
+{
+	struct rpc_call	*c;
+	int		 running;
+
+	uv_idle_stop(h);
+	rpc_spent = 0;
+	for (c = rpc_calls; c != NULL && rpc_npaused > 0; c = c->next)
+		if (c->paused) {
+			c->paused = 0;
+			rpc_npaused--;
+			curl_easy_pause(c->easy, CURLPAUSE_CONT);
+		}
+	if (rpc_now) {
+		rpc_now = 0;
+		curl_multi_socket_action(rpc_multi, CURL_SOCKET_TIMEOUT, 0,
+		    &running);
+	}
+	rpc_check();
+}
+
 /* curl asks for a timeout of MS milliseconds, or none when -1. */
 static int
 rpc_timerfunc(CURLM *multi, long ms, void *userp)
@@ -128,7 +159,13 @@ rpc_timerfunc(CURLM *multi, long ms, void *userp)
 	(void)userp;
 	if (ms < 0)
 		uv_timer_stop(&rpc_timer);
-	else
+	else if (ms == 0) {
+		/* Not a 0 ms uv timer: libuv runs it again and again in
+		 * one iteration while curl keeps asking for 0 ms. */
+		uv_timer_stop(&rpc_timer);
+		rpc_now = 1;
+		uv_idle_start(&rpc_idle, rpc_idle_cb);
+	} else
 		uv_timer_start(&rpc_timer, rpc_timer_cb, (uint64_t)ms, 0);
 	return (0);
 }
@@ -143,6 +180,16 @@ rpc_write_cb(char *p, size_t size, size_t n, void *arg)
 	if (c->http_status == 0)
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE,
 		    &c->http_status);
+	if (c->sink != NULL && rpc_spent >= RPC_BUDGET) {
+		/* Yield to the loop; curl keeps these bytes for later. */
+		if (!c->paused) {
+			c->paused = 1;
+			rpc_npaused++;
+		}
+		uv_idle_start(&rpc_idle, rpc_idle_cb);
+		return (CURL_WRITEFUNC_PAUSE);
+	}
+	rpc_spent += len;
 	c->received += len;
 	if (c->sink != NULL)
 		return (c->sink(c, p, len) == 0 ? len : 0);
@@ -164,6 +211,8 @@ rpc_free(struct rpc_call *c)
 		rpc_calls = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->paused)
+		rpc_npaused--;
 	curl_easy_cleanup(c->easy);
 	curl_slist_free_all(c->headers);
 	buf_free(&c->body);
@@ -203,6 +252,7 @@ rpc_init(uv_loop_t *loop)
 	if ((rpc_multi = curl_multi_init()) == NULL)
 		return (-1);
 	uv_timer_init(loop, &rpc_timer);
+	uv_idle_init(loop, &rpc_idle);
 	curl_multi_setopt(rpc_multi, CURLMOPT_SOCKETFUNCTION, rpc_socket_cb);
 	curl_multi_setopt(rpc_multi, CURLMOPT_TIMERFUNCTION, rpc_timerfunc);
 	curl_multi_setopt(rpc_multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
@@ -326,4 +376,6 @@ rpc_shutdown(void)
 		rpc_sock_close(rpc_socks);
 	uv_timer_stop(&rpc_timer);
 	uv_close((uv_handle_t *)&rpc_timer, NULL);
+	uv_idle_stop(&rpc_idle);
+	uv_close((uv_handle_t *)&rpc_idle, NULL);
 }

@@ -22,7 +22,7 @@
 command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 is needed"
 [ -x "$LOTUS_PILOTD" ] || skip_all "$LOTUS_PILOTD is not built"
 
-plan 108
+plan 113
 tap_tmpdir
 
 SIMTOOL=$top_srcdir/tools/lotus-sim
@@ -452,6 +452,34 @@ is "$(printf '%s\n' "$OUT" | cut -d' ' -f1)" f01000 \
 pc miner remove f01001
 is "$RC:$ERR" "1:pilotctl: not-found: no miner f01001" \
     "removing it again: no such miner"
+
+# Two adds of one actor at once (as f01001 and t01001): one wins.
+"$PILOTCTL" -s "$TAP_TMP/pilot.sock" -t 5 miner add f01001 \
+    "127.0.0.1:$P1" "$TOK" >"$TAP_TMP/add1.out" 2>"$TAP_TMP/add1.err" &
+a1=$!
+"$PILOTCTL" -s "$TAP_TMP/pilot.sock" -t 5 miner add t01001 \
+    "127.0.0.1:$P1" "$TOK" >"$TAP_TMP/add2.out" 2>"$TAP_TMP/add2.err" &
+a2=$!
+wait "$a1"
+r1=$?
+wait "$a2"
+r2=$?
+cat "$TAP_TMP"/add[12].out "$TAP_TMP"/add[12].err >>"$ALL"
+is "$((r1 + r2)):$(cat "$TAP_TMP"/add[12].err)" \
+    "1:pilotctl: conflict: miner $(if [ $r1 -eq 0 ]; then echo t01001; else
+    echo f01001; fi) is already known as $(if [ $r1 -eq 0 ]; then
+    echo f01001; else echo t01001; fi)" \
+    "two adds of one actor at once: one is accepted, the other refused"
+is "$(grep -c '^\[miner [ft]01001\]$' "$STATE/miners.conf")" 1 \
+    "two adds of one actor at once: miners.conf holds it once"
+pc miner list
+is "$(printf '%s\n' "$OUT" | wc -l)" 2 \
+    "two adds of one actor at once: miner list shows it once"
+"$LOTUS_PILOTD" -n -c "$CONF" >/dev/null 2>"$TAP_TMP/check.err"
+ok $? "two adds of one actor at once: the configuration still loads"
+[ -s "$TAP_TMP/check.err" ] && diag "$(cat "$TAP_TMP/check.err")"
+pc miner remove f01001
+ok "$RC" "and the winner can be removed"
 
 ########################################################################
 # 5. Upstream lotus: WorkerStats without the fork's Paths field.
