@@ -332,20 +332,6 @@ inventory_check(const char *host)
 	return ("not a host of the inventory");
 }
 
-/* The address ansible reaches HOST at (ansible_host), or NULL. */
-const char *
-inventory_address(const char *host)
-{
-	size_t	 i;
-
-	if (inventory_now == NULL)
-		return (NULL);
-	for (i = 0; i < inventory_now->naddrs; i++)
-		if (inventory_now->addrs[i] != NULL &&
-		    strcmp(inventory_now->hosts[i], host) == 0)
-			return (inventory_now->addrs[i]);
-	return (NULL);
-}
 
 /* The state of the inventory in a few words, for status. */
 const char *
@@ -368,4 +354,61 @@ int
 inventory_ready(void)
 {
 	return (inventory_off() || inventory_now != NULL);
+}
+
+/* A copy of the hosts' addresses, for a worker thread. */
+struct inventory_addrs {
+	char		**hosts;
+	char		**addrs;
+	size_t		 n;
+};
+
+/* Copy the known ansible_host addresses. */
+struct inventory_addrs *
+inventory_addrs_copy(void)
+{
+	struct inventory_addrs	*a;
+	size_t			 i;
+
+	a = xcalloc(1, sizeof(*a));
+	if (inventory_now == NULL)
+		return (a);
+	a->hosts = xcalloc(inventory_now->naddrs + 1, sizeof(char *));
+	a->addrs = xcalloc(inventory_now->naddrs + 1, sizeof(char *));
+	for (i = 0; i < inventory_now->naddrs; i++) {
+		if (inventory_now->addrs[i] == NULL)
+			continue;
+		a->hosts[a->n] = xstrdup(inventory_now->hosts[i]);
+		a->addrs[a->n++] = xstrdup(inventory_now->addrs[i]);
+	}
+	return (a);
+}
+
+/* The address of HOST in copy A, or NULL. */
+const char *
+inventory_addrs_find(const struct inventory_addrs *a, const char *host)
+{
+	size_t	 i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (strcmp(a->hosts[i], host) == 0)
+			return (a->addrs[i]);
+	return (NULL);
+}
+
+/* Free a copy. */
+void
+inventory_addrs_free(struct inventory_addrs *a)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->n; i++) {
+		free(a->hosts[i]);
+		free(a->addrs[i]);
+	}
+	free(a->hosts);
+	free(a->addrs);
+	free(a);
 }

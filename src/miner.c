@@ -427,7 +427,7 @@ miner_timer_cb(uv_timer_t *t)
 {
 	struct miner	*m = t->data;
 
-	if (m->calls != NULL)
+	if (m->calls != NULL || m->building)
 		return;		/* a round or handshake still runs */
 	if (m->state == MINER_UP)
 		miner_round(m);
@@ -448,32 +448,60 @@ miner_schedule(struct miner *m, uint64_t ms)
 void
 miner_refresh(struct miner *m)
 {
-	if (m->state == MINER_UP && m->calls == NULL)
+	if (m->state == MINER_UP && m->calls == NULL && !m->building)
 		miner_round(m);
 }
+
+/* The view of one round, built on a worker thread. */
+struct miner_build {
+	uv_work_t		 work;
+	struct miner		*m;
+	struct mview_round	*round;
+	struct inventory_addrs	*addrs;	/* a copy: the loop may change it */
+	struct mview		*view;
+	char			*cause;
+};
 
 /* Where a worker host is reached, for mapping its sealing path. */
 static const char *
 miner_lookup(void *arg, const char *hostname)
 {
-	(void)arg;
-	return (inventory_address(hostname));
+	return (inventory_addrs_find(arg, hostname));
 }
 
-/* Finish a round: build the view, or keep the old one on failure. */
+/* Build the view, off the loop: it takes milliseconds on big miners. */
 static void
-miner_round_end(struct miner *m)
+miner_build_work(uv_work_t *w)
 {
-	struct mview	*v;
-	char		*cause = NULL;
+	struct miner_build	*b = w->data;
 
-	v = mview_build(m->round, m->memory, miner_lookup, NULL, &cause);
-	mview_round_free(m->round);
-	m->round = NULL;
-	if (v == NULL) {
-		miner_error(m, "worker view: %s", cause);
-		free(cause);
-	} else {
+	b->view = mview_build(b->round, b->m->memory, miner_lookup,
+	    b->addrs, &b->cause);
+}
+
+/* Back on the loop with a new view, or why there is none. */
+static void
+miner_build_after(uv_work_t *w, int status)
+{
+	struct miner_build	*b = w->data;
+	struct miner		*m = b->m;
+	struct mview		*v = b->view;
+
+	mview_round_free(b->round);
+	inventory_addrs_free(b->addrs);
+	m->building = 0;
+	if (m->orphan) {
+		/* Removed or stopping while it was built. */
+		mview_free(v);
+		free(b->cause);
+		free(b);
+		miner_free(m);
+		return;
+	}
+	if (v == NULL)
+		miner_error(m, "worker view: %s", b->cause ? b->cause :
+		    uv_strerror(status));
+	else {
 		mview_free(m->view);
 		m->view = v;
 		m->view_started = m->round_started;
@@ -483,9 +511,30 @@ miner_round_end(struct miner *m)
 		log_debug("miner %s: round %llu: %zu workers", m->id,
 		    (unsigned long long)m->round_seq, v->nw);
 	}
+	free(b->cause);
+	free(b);
 	miner_schedule(m, pd->conf->poll_interval);
 	if (v != NULL && miner_round_hook != NULL)
 		miner_round_hook(m, miner_round_arg);
+}
+
+/* Finish a round: build the view off the loop; the old one stays
+ * until the new one is ready, and stays for good if it fails. */
+static void
+miner_round_end(struct miner *m)
+{
+	struct miner_build	*b;
+
+	b = xcalloc(1, sizeof(*b));
+	b->m = m;
+	b->round = m->round;
+	b->addrs = inventory_addrs_copy();
+	m->round = NULL;
+	m->building = 1;
+	b->work.data = b;
+	if (uv_queue_work(miner_loop, &b->work, miner_build_work,
+	    miner_build_after) != 0)
+		fatalx("miner: cannot queue the view build");
 }
 
 /* A failed round: transport trouble makes M down, bad data does not. */
@@ -768,8 +817,15 @@ void
 miner_free(struct miner *m)
 {
 	miner_cancel(m);
-	uv_timer_stop(m->timer);
-	uv_close((uv_handle_t *)m->timer, miner_timer_free);
+	if (m->building) {
+		/* The view is being built: free M when it is done. */
+		m->orphan = 1;
+		return;
+	}
+	if (!uv_is_closing((uv_handle_t *)m->timer)) {
+		uv_timer_stop(m->timer);
+		uv_close((uv_handle_t *)m->timer, miner_timer_free);
+	}
 	if (m->adding != NULL) {
 		reply_error(m->adding, RC_INTERNAL, "the daemon is stopping");
 		reply_finish(m->adding);

@@ -68,6 +68,8 @@ struct miner {
 	char			*script_error;	/* why the last one failed */
 	struct reply		*adding;	/* pending "miner add" */
 	int			 refused;	/* the miner said no */
+	int			 building;	/* its view is being built */
+	int			 orphan;	/* freed once the build ends */
 	struct miner_stat	 stat[MINER_NMETHODS];
 	struct miner		*next;
 };

@@ -117,7 +117,11 @@ void		 inventory_init(struct uv_loop_s *);
 void		 inventory_refresh(void);
 void		 inventory_shutdown(void);
 const char	*inventory_check(const char *);
-const char	*inventory_address(const char *);
+struct inventory_addrs;
+struct inventory_addrs *inventory_addrs_copy(void);
+const char	*inventory_addrs_find(const struct inventory_addrs *,
+		    const char *);
+void		 inventory_addrs_free(struct inventory_addrs *);
 const char	*inventory_status(char *, size_t);
 int		 inventory_ready(void);
 
