@@ -567,9 +567,12 @@ miner_round_infos(struct miner *m)
 	size_t			 n, i;
 	char			*params;
 
+	ids = NULL;
 	if (mview_memory_missing(m->memory, m->round, &ids, &n) == -1 ||
-	    n == 0)
+	    n == 0) {
+		free(ids);
 		return (0);
+	}
 	for (i = 0; i < n; i++) {
 		c = miner_call_new(m, M_STORAGEINFO);
 		params = util_printf("[\"%s\"]", ids[i]);

@@ -11,7 +11,7 @@ command -v ansible >/dev/null 2>&1 || skip_all "ansible is not installed"
 [ "$(id -u)" = 0 ] || [ -w /media/nvme ] ||
     skip_all "the start script templates need to write /media/nvme"
 tap_tmpdir
-plan 9
+plan 10
 
 D=$TAP_TMP/demo
 tap_cleanup_hook() {
@@ -97,3 +97,5 @@ for tok in $(sed -n 's/^token *= *//p' "$D/pilot.conf"); do
 	printf '%s\n' "$OUT" | grep -qF "$tok" && leak=1
 done
 is "$leak" 0 "no token in the daemon log or in switch get"
+daemon_stop
+is "$DAEMON_STATUS" 0 "the daemon exits 0 (no leak, no error)"

@@ -6,7 +6,7 @@
 
 . "${top_srcdir:-.}/t/libtap.sh"
 tap_tmpdir
-plan 6
+plan 7
 
 TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
 PORTS=$TAP_TMP/ports.json
@@ -64,3 +64,5 @@ sleep 1.5
 ctl switch new f01000 f01001 count 1 dry-run
 like "$ERR" "would leave .* worker-04: false: exit status 1" \
     "a failing inventory command is named as the reason"
+daemon_stop
+is "$DAEMON_STATUS" 0 "the daemon exits 0 (no leak, no error)"

@@ -101,7 +101,7 @@ tap_cleanup() {
 	if command -v tap_cleanup_hook >/dev/null 2>&1; then
 		tap_cleanup_hook
 	fi
-	[ -n "${TAP_TMP:-}" ] && rm -rf "$TAP_TMP"
+	[ -n "${TAP_TMP:-}" ] && [ -z "${TAP_KEEP:-}" ] && rm -rf "$TAP_TMP"
 }
 
 # daemon_config FILE [LINE ...]: write a test configuration to FILE with

@@ -14,7 +14,8 @@
 # 5. Upstream lotus without WorkerStats.Paths: unknown, never 0, sectors.
 # 6. The admin token appears in no log and no output.
 #
-# Every wait is bounded; the whole file runs in about half a minute.
+# Every wait is bounded, and a watchdog ends the file after 90 s; it
+# runs in about 35 s.
 
 . "${top_srcdir:-.}/t/libtap.sh"
 : "${PYTHON3:=python3}"
@@ -43,7 +44,19 @@ tap_cleanup_hook() {
 		kill "$SIM_PID" 2>/dev/null
 		wait "$SIM_PID" 2>/dev/null
 	fi
+	kill "$WATCHDOG" 2>/dev/null
 }
+
+# The watchdog: whatever hangs, the file ends within 90 s.
+(
+	trap 'kill "$wd_sleep" 2>/dev/null; exit 0' TERM
+	sleep 90 >/dev/null 2>&1 &
+	wd_sleep=$!
+	wait "$wd_sleep" &&
+	    echo "Bail out! watchdog: t/miner.t ran longer than 90 s" &&
+	    kill $$
+) &
+WATCHDOG=$!
 
 # pc ARG...: pilotctl with a 5 s limit; sets OUT, ERR, RC; keeps every
 # output for the token check at the end.
