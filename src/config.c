@@ -141,7 +141,6 @@ static const char *config_placeholder(const char *);
 static void	 config_defaults(struct config *);
 static void	 config_print_opt(FILE *, const char *, const char *);
 static void	 config_print_argv(FILE *, const char *, char **);
-static void	 config_free_miners(struct miner_conf *);
 
 /* Read the configuration file path into a new struct config. */
 int
@@ -211,17 +210,15 @@ config_load_runtime(struct config *conf, char **cause)
 	return (rv);
 }
 
-/* Write every runtime miner to <state_dir>/miners.conf, mode 0600. */
-int
-config_save_runtime(const struct config *conf, char **cause)
+/* The runtime miners of CONF as the text of miners.conf. */
+char *
+config_runtime_text(const struct config *conf, size_t *len)
 {
 	struct miner_conf	*m;
 	FILE			*fp;
-	char			*buf, *path;
-	size_t			 len;
-	int			 rv;
+	char			*buf;
 
-	if ((fp = open_memstream(&buf, &len)) == NULL)
+	if ((fp = open_memstream(&buf, len)) == NULL)
 		fatal("%s", __func__);
 	fprintf(fp, "# lotus-pilotd writes this file: the miners added "
 	    "through its control\n# socket.  Do not edit it while the "
@@ -233,6 +230,18 @@ config_save_runtime(const struct config *conf, char **cause)
 	}
 	if (fclose(fp) != 0)
 		fatal("%s", __func__);
+	return (buf);
+}
+
+/* Write the runtime miners to STATE/miners.conf, atomically. */
+int
+config_save_runtime(const struct config *conf, char **cause)
+{
+	char	*buf, *path;
+	size_t	 len;
+	int	 rv;
+
+	buf = config_runtime_text(conf, &len);
 	path = util_printf("%s/%s", conf->state_dir, CONFIG_RUNTIME);
 	rv = util_write_atomic(path, buf, len, 0600, cause);
 	explicit_bzero(buf, len);
@@ -817,7 +826,7 @@ config_print_argv(FILE *fp, const char *key, char **argv)
 }
 
 /* Free a list of miners, wiping their tokens. */
-static void
+void
 config_free_miners(struct miner_conf *m)
 {
 	struct miner_conf	*next;

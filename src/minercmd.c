@@ -27,24 +27,6 @@ struct minercmd_op {
 	int			 failed;
 };
 
-/* The runtime miners of the configuration as file text. */
-static char *
-minercmd_runtime_text(const struct config *conf, size_t *len)
-{
-	struct miner_conf	*mc;
-	struct buf		 b = { 0 };
-
-	buf_addstr(&b, "# lotus-pilotd writes this file: the miners added "
-	    "through its control\n# socket.  Do not edit it while the "
-	    "daemon runs.\n");
-	for (mc = conf->miners; mc != NULL; mc = mc->next)
-		if (mc->runtime)
-			buf_printf(&b, "\n[miner %s]\naddress = %s\n"
-			    "token = %s\n", mc->id, mc->address, mc->token);
-	*len = b.len;
-	return (b.data);
-}
-
 /* Write the runtime miners to the state directory, off the loop. */
 static void
 minercmd_persist(store_cb cb, void *arg)
@@ -52,7 +34,7 @@ minercmd_persist(store_cb cb, void *arg)
 	char	*path, *text;
 	size_t	 len;
 
-	text = minercmd_runtime_text(pd->conf, &len);
+	text = config_runtime_text(pd->conf, &len);
 	path = util_printf("%s/%s", pd->conf->state_dir, MINERCMD_RUNTIME);
 	store_write(path, text, len, 0600, cb, arg);
 	free(path);
@@ -88,13 +70,8 @@ minercmd_conf_remove(const char *id)
 	for (pp = &pd->conf->miners; (mc = *pp) != NULL; pp = &mc->next)
 		if (mc->actor == actor) {
 			*pp = mc->next;
-			explicit_bzero(mc->token, strlen(mc->token));
-			free(mc->token);
-			free(mc->token_file);
-			free(mc->id);
-			free(mc->address);
-			free(mc->origin);
-			free(mc);
+			mc->next = NULL;
+			config_free_miners(mc);
 			return;
 		}
 }

@@ -148,6 +148,8 @@ int		 control_clients(void);
 int		 config_load(const char *, struct config **, char **);
 int		 config_load_runtime(struct config *, char **);
 int		 config_save_runtime(const struct config *, char **);
+char		*config_runtime_text(const struct config *, size_t *);
+void		 config_free_miners(struct miner_conf *);
 void		 config_print(const struct config *, FILE *);
 void		 config_free(struct config *);
 struct miner_conf *config_find_miner(const struct config *, const char *);

@@ -7,24 +7,15 @@
 tap_tmpdir
 plan 6
 
-TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
 FAKE_LOG=$TAP_TMP/fake.log
 FAKE_PORTS=$TAP_TMP/ports.json
 FAKE=$top_srcdir/t/fake-cmd
 export FAKE_LOG FAKE_PORTS top_srcdir
 : > "$FAKE_LOG"
 tap_cleanup_hook() {
-	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
+	sim_stop
 }
-
-"$top_srcdir/tools/lotus-sim" --scenario "$top_srcdir/tools/sim-fixtures.json" \
-    --port-file "$FAKE_PORTS" >"$TAP_TMP/sim.log" 2>&1 &
-SIM_PID=$!
-i=0
-while [ ! -s "$FAKE_PORTS" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-port() {
-	"$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"][sys.argv[2]]["port"])' "$FAKE_PORTS" "$1"
-}
+sim_start "$FAKE_PORTS"
 daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 300ms" \
     "cache_timeout = 300ms" "inventory_command = none" \
     "template_dir = $top_srcdir/templates" \
@@ -32,17 +23,10 @@ daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 300ms" \
     "copy_script_command = $FAKE copy {host} {script}" \
     "start_command = $FAKE start {host} {miner}" \
     "stop_command = $FAKE stop {host} {miner}"
-printf '[miner f01000]\naddress = 127.0.0.1:%s\ntoken = %s\n[miner f01001]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
-    "$(port 1000)" "$TOK" "$(port 1001)" "$TOK" >> "$TAP_TMP/pilot.conf"
+sim_miners "$TAP_TMP/pilot.conf"
 
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
-i=0
-until ctl miner worker all && printf '%s\n' "$OUT" | grep -q '^f01001 [0-9]'
-do
-	[ $i -lt 100 ] || bail "miners not up"
-	sleep 0.1
-	i=$((i + 1))
-done
+miners_up || bail "miners not up"
 ctl switch new f01000 f01001 worker worker-04 disable-ap
 SW=$(printf '%s\n' "$OUT" | sed -n 's/^switch //p')
 [ -n "$SW" ] || bail "no switch: $ERR"

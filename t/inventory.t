@@ -8,19 +8,10 @@
 tap_tmpdir
 plan 7
 
-TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
-PORTS=$TAP_TMP/ports.json
 tap_cleanup_hook() {
-	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
+	sim_stop
 }
-"$top_srcdir/tools/lotus-sim" --scenario "$top_srcdir/tools/sim-fixtures.json" \
-    --port-file "$PORTS" >"$TAP_TMP/sim.log" 2>&1 &
-SIM_PID=$!
-i=0
-while [ ! -s "$PORTS" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-port() {
-	"$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"][sys.argv[2]]["port"])' "$PORTS" "$1"
-}
+sim_start "$TAP_TMP/ports.json"
 
 # What ansible-inventory --list prints: worker-03 is a group name here,
 # worker-02 is missing, worker-01 and worker-04 are hosts.
@@ -33,16 +24,9 @@ JSON
 daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 1s" \
     "inventory_command = cat $TAP_TMP/inv.json" \
     "template_dir = $top_srcdir/templates"
-printf '[miner f01000]\naddress = 127.0.0.1:%s\ntoken = %s\n[miner f01001]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
-    "$(port 1000)" "$TOK" "$(port 1001)" "$TOK" >> "$TAP_TMP/pilot.conf"
+sim_miners "$TAP_TMP/pilot.conf"
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
-i=0
-until ctl miner worker all && printf '%s\n' "$OUT" | grep -q '^f01001 [0-9]'
-do
-	[ $i -lt 100 ] || bail "miners not up"
-	sleep 0.1
-	i=$((i + 1))
-done
+miners_up || bail "miners not up"
 
 ctl switch new f01000 f01001 count all dry-run
 like "$OUT" "would leave 2254c8b4-32bf-4066-82f1-1c50ee87b8e6 worker-02: not a host of the inventory" \

@@ -181,3 +181,54 @@ while True:
 sys.stdout.write(out.decode("utf-8", "replace"))
 ' "$TAP_TMP/pilot.sock"
 }
+
+# sim_start PORTFILE [SCENARIO]: the miner simulator on ephemeral
+# loopback ports (fixture cluster by default); sets SIM_PID.  Call
+# sim_stop from tap_cleanup_hook.
+sim_start() {
+	rm -f "$1"
+	"$top_srcdir/tools/lotus-sim" --scenario \
+	    "${2:-$top_srcdir/tools/sim-fixtures.json}" --port-file "$1" \
+	    >"$TAP_TMP/sim.log" 2>&1 &
+	SIM_PID=$!
+	SIM_PORTS=$1
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$1" ] || bail "the simulator did not start: $(cat "$TAP_TMP/sim.log")"
+}
+
+# sim_port ACTOR: the loopback port of simulated miner ACTOR (1000).
+sim_port() {
+	"$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"][sys.argv[2]]["port"])' "$SIM_PORTS" "$1"
+}
+
+# sim_stop: stop the simulator.
+sim_stop() {
+	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
+	SIM_PID=
+}
+
+# TEST_TOKEN: the made-up admin token of the fixture cluster.
+TEST_TOKEN=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
+
+# sim_miners FILE: append both fixture miners to a daemon config.
+sim_miners() {
+	printf '\n[miner f01000]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
+	    "$(sim_port 1000)" "$TEST_TOKEN" >> "$1"
+	printf '\n[miner f01001]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
+	    "$(sim_port 1001)" "$TEST_TOKEN" >> "$1"
+}
+
+# miners_up: wait until both fixture miners have a worker view.
+miners_up() {
+	i=0
+	until ctl miner worker all && printf '%s\n' "$OUT" | grep -q '^f01001 [0-9]'
+	do
+		[ $i -lt 100 ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}

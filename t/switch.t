@@ -9,7 +9,6 @@
 tap_tmpdir
 plan 46
 
-TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
 FAKE_LOG=$TAP_TMP/fake.log
 FAKE_PORTS=$TAP_TMP/ports.json
 FAKE=$top_srcdir/t/fake-cmd
@@ -17,23 +16,7 @@ export FAKE_LOG FAKE_PORTS top_srcdir
 : > "$FAKE_LOG"
 
 tap_cleanup_hook() {
-	[ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
-}
-
-# sim_start: the fixture cluster on ephemeral loopback ports.
-sim_start() {
-	rm -f "$FAKE_PORTS"
-	"$top_srcdir/tools/lotus-sim" --scenario \
-	    "$top_srcdir/tools/sim-fixtures.json" --port-file "$FAKE_PORTS" \
-	    >"$TAP_TMP/sim.log" 2>&1 &
-	SIM_PID=$!
-	i=0
-	while [ ! -s "$FAKE_PORTS" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	P0=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"]["1000"]["port"])' "$FAKE_PORTS")
-	P1=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["miners"]["1001"]["port"])' "$FAKE_PORTS")
+	sim_stop
 }
 
 # conf [LINE...]: the daemon's config with the fake commands.
@@ -46,10 +29,7 @@ conf() {
 	    "copy_script_command = $FAKE copy {host} {script}" \
 	    "start_command = $FAKE start {host} {miner}" \
 	    "stop_command = $FAKE stop {host} {miner}" "$@"
-	printf '\n[miner f01000]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
-	    "$P0" "$TOK" >> "$TAP_TMP/pilot.conf"
-	printf '\n[miner f01001]\naddress = 127.0.0.1:%s\ntoken = %s\n' \
-	    "$P1" "$TOK" >> "$TAP_TMP/pilot.conf"
+	sim_miners "$TAP_TMP/pilot.conf"
 }
 
 # wait_get ID PATTERN [SECONDS]: wait until switch get ID matches.
@@ -65,27 +45,15 @@ wait_get() {
 	return 1
 }
 
-# up: wait until both miners have a worker view.
-up() {
-	i=0
-	while [ $i -lt 100 ]; do
-		ctl miner worker all
-		printf '%s\n' "$OUT" | grep -q '^f01001 [0-9]' && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 sim() {
 	"$top_srcdir/tools/lotus-sim" ctl --port-file "$FAKE_PORTS" "$@" \
 	    >/dev/null
 }
 
-sim_start
+sim_start "$FAKE_PORTS"
 conf
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
-up || bail "miners not up"
+miners_up || bail "miners not up"
 
 # Requests are checked before anything runs.
 ctl switch new f01000 f01001
@@ -167,7 +135,7 @@ daemon_stop
 CMD_TIMEOUT=2s conf
 echo hang > "$FAKE_LOG.start"
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not restart"
-up
+miners_up
 ctl switch new f01000 f01001 worker worker-02
 SW3=$(printf '%s\n' "$OUT" | sed -n 's/^switch //p')
 sim job-remove miner=1000 sector=103
