@@ -458,6 +458,7 @@ struct miner_build {
 	struct miner		*m;
 	struct mview_round	*round;
 	struct inventory_addrs	*addrs;	/* a copy: the loop may change it */
+	struct mview		*stale;	/* the view before, to free */
 	struct mview		*view;
 	char			*cause;
 };
@@ -477,6 +478,11 @@ miner_build_work(uv_work_t *w)
 
 	b->view = mview_build(b->round, b->m->memory, miner_lookup,
 	    b->addrs, &b->cause);
+	/* Freeing big rounds and views takes time too: not on the loop. */
+	mview_round_free(b->round);
+	b->round = NULL;
+	mview_free(b->stale);
+	b->stale = NULL;
 }
 
 /* Back on the loop with a new view, or why there is none. */
@@ -487,7 +493,6 @@ miner_build_after(uv_work_t *w, int status)
 	struct miner		*m = b->m;
 	struct mview		*v = b->view;
 
-	mview_round_free(b->round);
 	inventory_addrs_free(b->addrs);
 	m->building = 0;
 	if (m->orphan) {
@@ -502,7 +507,7 @@ miner_build_after(uv_work_t *w, int status)
 		miner_error(m, "worker view: %s", b->cause ? b->cause :
 		    uv_strerror(status));
 	else {
-		mview_free(m->view);
+		m->stale = m->view;	/* freed by the next build */
 		m->view = v;
 		m->view_started = m->round_started;
 		m->view_wall = m->round_wall;
@@ -528,6 +533,8 @@ miner_round_end(struct miner *m)
 	b = xcalloc(1, sizeof(*b));
 	b->m = m;
 	b->round = m->round;
+	b->stale = m->stale;
+	m->stale = NULL;
 	b->addrs = inventory_addrs_copy();
 	m->round = NULL;
 	m->building = 1;
@@ -834,6 +841,7 @@ miner_free(struct miner *m)
 		reply_finish(m->adding);
 	}
 	mview_free(m->view);
+	mview_free(m->stale);
 	mview_memory_free(m->memory);
 	explicit_bzero(m->token, strlen(m->token));
 	free(m->token);

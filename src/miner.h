@@ -59,6 +59,7 @@ struct miner {
 	uint64_t		 round_wall;	/* wall clock at start, ms */
 	uint64_t		 round_seq;
 	struct mview		*view;		/* last good round, or NULL */
+	struct mview		*stale;		/* the one before, to free */
 	uint64_t		 view_started;	/* uv_now of its round, ms */
 	uint64_t		 view_wall;	/* wall clock of its round, ms */
 	uint64_t		 view_done;	/* uv_now when built, ms */

@@ -32,7 +32,7 @@ static uv_idle_t	 rpc_idle;		/* next iteration: run curl */
 static int		 rpc_now;		/* curl asked for a 0 ms timeout */
 static int		 rpc_npaused;		/* calls paused by the budget */
 static size_t		 rpc_spent;		/* body bytes since the last yield */
-#define RPC_BUDGET	(1024UL * 1024)		/* body bytes, then yield */
+#define RPC_BUDGET	(256UL * 1024)		/* body bytes, then yield */
 
 static void	 rpc_check(void);
 

@@ -23,7 +23,7 @@
 command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 is needed"
 [ -x "$LOTUS_PILOTD" ] || skip_all "$LOTUS_PILOTD is not built"
 
-plan 115
+plan 116
 tap_tmpdir
 
 SIMTOOL=$top_srcdir/tools/lotus-sim
@@ -32,7 +32,7 @@ STATE=$TAP_TMP/state
 CONF=$TAP_TMP/pilot.conf
 # The dummy admin JWT of the fixtures (made up: its signature is the text
 # "signature-placeholder"); the other tokens of sim-fixtures.json.
-TOK=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0.c2lnbmF0dXJlLXBsYWNlaG9sZGVy
+TOK=$TEST_TOKEN
 RO_TOK=sim-read-token
 BAD_TOK=made-up-token-the-miner-rejects
 ALL=$TAP_TMP/all-output
@@ -113,8 +113,8 @@ timed() {
 	T=$((($(date +%s%N) - tm_t0) / 1000000))
 }
 
-# config LINE...: the test configuration, with the miners given as
-# "ID PORT" words.
+# config ["ID PORT" ...]: write the test configuration with these miners
+# (the admin token for each).
 config() {
 	daemon_config "$CONF" "poll_interval = 1s" "rpc_timeout = 1s" \
 	    "inventory_command = none" "template_dir = $top_srcdir/templates"
@@ -125,12 +125,14 @@ config() {
 	done
 }
 
+# restart: stop the daemon and start it again on the same configuration.
 restart() {
 	daemon_stop
 	daemon_start "$CONF" || bail "the daemon did not restart"
 }
 
-# The simulator, with its two fixture miners on ephemeral ports.
+# The simulator, with its two fixture miners on ephemeral ports and a
+# control socket (which sim_start of libtap.sh does not open).
 "$PYTHON3" "$SIMTOOL" --scenario "$top_srcdir/tools/sim-fixtures.json" \
     --control "$TAP_TMP/sim.sock" --port-file "$TAP_TMP/ports.json" \
     >"$TAP_TMP/sim.out" 2>"$TAP_TMP/sim.err" &
@@ -138,13 +140,9 @@ SIM_PID=$!
 sim_ready() { grep -qs '^ready$' "$TAP_TMP/sim.out"; }
 wait_until 10 sim_ready ||
     bail "the simulator did not start: $(cat "$TAP_TMP/sim.err")"
-port() {
-	"$PYTHON3" -c 'import json, sys
-print(json.load(open(sys.argv[1]))["miners"][sys.argv[2]]["port"])' \
-	    "$TAP_TMP/ports.json" "$1"
-}
-P0=$(port 1000)
-P1=$(port 1001)
+SIM_PORTS=$TAP_TMP/ports.json
+P0=$(sim_port 1000)
+P1=$(sim_port 1001)
 # A loopback port nobody listens on: bound here, then closed.
 DEAD=$("$PYTHON3" -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -560,3 +558,5 @@ ok $? "the token is where it belongs: in the scripts"
 
 daemon_stop
 is "$DAEMON_STATUS" 0 "the daemon exits 0"
+grep -E 'Sanitizer|runtime error' "$TAP_TMP/daemon.log"
+is "$?" 1 "no sanitizer report in the daemon log (all its runs)"

@@ -23,7 +23,9 @@ RUNDIR=/run/lotus-pilot
 SOCK=$RUNDIR/pilot.sock
 UNIT=/lib/systemd/system/lotus-pilotd.service
 WANTS=/etc/systemd/system/multi-user.target.wants/lotus-pilotd.service
-# Left by a run that installed the package, until it is purged again.
+# Left by a run that installed the package, until it is purged again:
+# whether it made the users, its work directory and the pids it started,
+# so that a run after one that was killed can finish its cleanup.
 MARK=/var/tmp/lp-deb-test.installed
 T_READ=lptest-read
 T_ADMIN=lptest-admin
@@ -147,6 +149,33 @@ stop_daemon() {
 	daemon_pid=
 }
 
+# reap_marked: stop the processes and remove the work directory that a
+# killed run wrote in its mark, when they are still what it started.
+reap_marked() {
+	[ -f "$MARK" ] || return 0
+	pids=
+	while read -r key val comm; do
+		case $key in
+		pid)
+			[ "$(cat "/proc/$val/comm" 2>/dev/null)" = "$comm" ] &&
+			    [ "$(stat -c %U "/proc/$val" 2>/dev/null)" = \
+			    lotus-pilot ] &&
+			    kill -TERM "$val" 2>/dev/null && pids="$pids $val"
+			;;
+		work)
+			case $val in
+			/tmp/deb-test.*) rm -rf "$val" ;;
+			esac
+			;;
+		esac
+	done <"$MARK"
+	for pid in $pids; do
+		waitfor 5 sh -c "! kill -0 $pid" || kill -KILL "$pid"
+	done
+	grep '^made_users=' "$MARK" >"$MARK.tmp"
+	mv "$MARK.tmp" "$MARK"
+}
+
 # drop_test_users: remove the users this script makes for the socket test.
 drop_test_users() {
 	for u in $T_READ $T_ADMIN $T_OUT; do
@@ -224,6 +253,7 @@ fi
 ok "$rc" "packaging tools installed" || bail "no packaging tools"
 
 # A run that died before its cleanup leaves its mark: finish it now.
+reap_marked
 drop_test_users
 if installed; then
 	[ -f "$MARK" ] ||
@@ -241,6 +271,7 @@ if [ ! -f "$MARK" ]; then
 		echo made_users=1 >"$MARK.new"
 	fi
 fi
+echo "work $work" >>"$MARK.new"
 
 version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 upstream=${version%-*}
@@ -292,7 +323,11 @@ ok $? "lintian reports no error and no warning"
 
 ### Install.
 
-mv "$MARK.new" "$MARK" 2>/dev/null
+if [ -f "$MARK" ]; then
+	cat "$MARK.new" >>"$MARK" && rm -f "$MARK.new"
+else
+	mv "$MARK.new" "$MARK"
+fi
 logged install sh -c "DEBIAN_FRONTEND=noninteractive dpkg -i '$deb' ||
     DEBIAN_FRONTEND=noninteractive apt-get -f install -y -q \
     --no-install-recommends"
@@ -392,6 +427,7 @@ setpriv --reuid=lotus-pilot --regid=lotus-pilot --init-groups -- \
     socat -u "UNIX-RECV:$work/notify/sock" \
     "OPEN:$work/notify/out,creat,append" 2>"$work/socat.log" &
 socat_pid=$!
+echo "pid $socat_pid socat" >>"$MARK"
 waitfor 5 test -S "$work/notify/sock"
 ok $? "sd_notify receiver ready"
 (
@@ -402,6 +438,7 @@ ok $? "sd_notify receiver ready"
 	    --no-new-privs -- /usr/sbin/lotus-pilotd -f -c $CONF
 ) >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
+echo "pid $daemon_pid lotus-pilotd" >>"$MARK"
 waitfor 10 test -S $SOCK
 ok $? "lotus-pilotd -f listens on $SOCK" ||
     diag "$(cat "$work/daemon.log")"
