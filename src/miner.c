@@ -51,6 +51,7 @@ struct miner_waiter {
 
 static uv_loop_t	*miner_loop;
 static struct miner	*miner_list;
+static struct miner	*miner_pending;	/* "miner add" in its handshake */
 static miner_round_cb	 miner_round_hook;
 static void		*miner_round_arg;
 
@@ -269,6 +270,20 @@ miner_count(struct miner_call *c, struct rpc_call *rpc, int failed)
 	c->rpc = NULL;
 }
 
+/* Take M, whose "miner add" handshake ended, off the pending list. */
+static void
+miner_unpend(struct miner *m)
+{
+	struct miner	**pp;
+
+	for (pp = &miner_pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	m->next = NULL;
+}
+
 /* The handshake failed: mark M down and retry later. */
 static void
 miner_down(struct miner *m, const char *fmt, ...)
@@ -285,6 +300,7 @@ miner_down(struct miner *m, const char *fmt, ...)
 		/* "miner add" refused: tell the client, forget the miner. */
 		r = m->adding;
 		m->adding = NULL;
+		miner_unpend(m);
 		reply_error(r, m->refused ? RC_CONFLICT : RC_MINERDOWN,
 		    "cannot add %s: %s", m->id, s);
 		reply_finish(r);
@@ -771,6 +787,7 @@ miner_up(struct miner *m)
 
 	if ((r = m->adding) != NULL) {
 		m->adding = NULL;
+		miner_unpend(m);
 		if (minercmd_added(m, r) == -1)
 			return;		/* added twice at once: M is freed */
 	}
@@ -807,10 +824,14 @@ miner_new(const struct miner_conf *mc)
 	return (m);
 }
 
-/* Start M's handshake. */
+/* Start M's handshake; a miner being added waits on the pending list. */
 void
 miner_start(struct miner *m)
 {
+	if (m->adding != NULL) {
+		m->next = miner_pending;
+		miner_pending = m;
+	}
 	m->step = M_VERSION;
 	miner_handshake(m);
 }
@@ -924,6 +945,11 @@ miner_shutdown(void)
 
 	while ((m = miner_list) != NULL) {
 		miner_list = m->next;
+		miner_free(m);
+	}
+	/* Miners still being added: their timers must close too. */
+	while ((m = miner_pending) != NULL) {
+		miner_pending = m->next;
 		miner_free(m);
 	}
 }

@@ -838,6 +838,26 @@ switch_keep_output(struct sw_worker *w, struct exec_job *j)
 	free(cmd);
 }
 
+/* The last non-empty line of a command's output into BUF, or NULL. */
+static const char *
+switch_last_line(const struct exec_job *j, char *buf, size_t len)
+{
+	const char	*p, *end;
+
+	buf[0] = '\0';
+	if (j->output.data == NULL)
+		return (NULL);
+	end = j->output.data + j->output.len;
+	while (end > j->output.data && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	for (p = end; p > j->output.data && p[-1] != '\n'; p--)
+		;
+	if (p == end)
+		return (NULL);
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+	return (buf);
+}
+
 /* W's command ended; its outcome moves W only as far as it proves. */
 static void
 switch_action_done(struct exec_job *j, void *arg)
@@ -880,10 +900,13 @@ switch_action_done(struct exec_job *j, void *arg)
 	}
 	if (!ok) {
 		enum worker_action a = w->action;
+		char last[160];
 
 		w->action = WA_NONE;
-		switch_fail(w, "%s command failed: %s", a == WA_DISABLEAP ?
-		    "disable-AP" : a == WA_START ? "start" : "stop", how);
+		switch_fail(w, "%s command failed: %s%s%s", a == WA_DISABLEAP ?
+		    "disable-AP" : a == WA_START ? (w->copy_done ? "start" :
+		    "copy-script") : "stop", how, switch_last_line(j, last,
+		    sizeof(last)) ? ": " : "", last);
 		return;
 	}
 	switch (w->action) {

@@ -589,11 +589,17 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 		if (w->job != NULL)
 			reply_line(r, "worker %s: a command is running and "
 			    "will finish; its outcome is recorded", w->hostname);
-		if (w->step >= WS_SWITCH_CONFIRMING && w->step <= WS_STOP_CONFIRMING)
+		if (w->step >= WS_SWITCH_CONFIRMING &&
+		    w->step <= WS_STOP_CONFIRMING)
 			reply_line(r, "worker %s: half moved (%s): started "
 			    "under %s, old worker still on %s; resume to "
 			    "finish, or stop it by hand", w->hostname,
 			    switch_step_name(w->step), s->to, s->from);
+		else if (s->disable_ap && w->step > WS_PICKED &&
+		    w->step < WS_COMPLETE)
+			reply_line(r, "worker %s: AP stays disabled on its "
+			    "worker under %s (lotus-worker tasks enable AP "
+			    "turns it back on)", w->hostname, s->from);
 	}
 	switch_save(switchcmd_saved, reply_defer(r));
 }

@@ -23,7 +23,7 @@
 command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 is needed"
 [ -x "$LOTUS_PILOTD" ] || skip_all "$LOTUS_PILOTD is not built"
 
-plan 116
+plan 117
 tap_tmpdir
 
 SIMTOOL=$top_srcdir/tools/lotus-sim
@@ -104,6 +104,14 @@ rounds() {
 # more_rounds ID N: miner ID has built a view since there were N.
 more_rounds() {
 	[ "$(rounds "$1")" -gt "$2" ]
+}
+
+# after_round N CMD...: f01000 has built a view since there were N, and
+# CMD succeeds (a round begun before a fault was cleared may end after).
+after_round() {
+	more_rounds f01000 "$1" || return 1
+	shift
+	"$@"
 }
 
 # timed CMD...: run CMD in this shell; T is how many milliseconds it took.
@@ -269,7 +277,7 @@ fault_case() {
 	is "$OUT" "$GOOD" "$fc_name: miner worker f01000 keeps the old view"
 	fc_n=$(rounds f01000)
 	sim fault-clear miner=f01000
-	wait_until 6 more_rounds f01000 "$fc_n" &&
+	wait_until 6 after_round "$fc_n" \
 	    list_has "^f01000 .*state=up .*workers=4 "
 	ok $? "$fc_name: f01000 is up with a new view once the fault is cleared"
 }
@@ -298,7 +306,7 @@ list_has "^f01001 .*state=up "
 ok $? "hang: f01001 stays up"
 n=$(rounds f01000)
 sim fault-clear miner=f01000
-wait_until 8 more_rounds f01000 "$n" && list_has "^f01000 .*state=up .*workers=4 "
+wait_until 8 after_round "$n" list_has "^f01000 .*state=up .*workers=4 "
 ok $? "hang: f01000 recovers by itself once the fault is cleared"
 
 fault_case "http500" "kind=http500 methods=WorkerStats" \
@@ -328,7 +336,7 @@ pc miner worker f01000
 is "$OUT" "$GOOD" "wrong actor: the view of the real f01000 is not replaced"
 n=$(rounds f01000)
 sim fault-clear miner=f01000
-wait_until 6 more_rounds f01000 "$n" && list_has "^f01000 .*state=up .*workers=4 "
+wait_until 6 after_round "$n" list_has "^f01000 .*state=up .*workers=4 "
 ok $? "wrong actor: f01000 recovers once the fault is cleared"
 
 # Data faults: the answers are well formed, the view follows them.
@@ -342,7 +350,7 @@ timed pc status
 ok $? "tasks-null: status answers at once (${T} ms)"
 n=$(rounds f01000)
 sim fault-clear miner=f01000
-wait_until 6 more_rounds f01000 "$n" && worker_has f01000 "^30ace989-.* worker-04 .* -\$"
+wait_until 6 after_round "$n" worker_has f01000 "^30ace989-.* worker-04 .* -\$"
 ok $? "tasks-null: worker-04 is eligible again once the fault is cleared"
 
 sim fault miner=f01000 kind=flap worker=worker-04
@@ -355,10 +363,10 @@ timed pc status
 ok $? "flap: status answers at once (${T} ms)"
 n=$(rounds f01000)
 sim fault-clear miner=f01000
-more_stable() {
-	more_rounds f01000 "$n" && pc miner worker f01000 && [ "$OUT" = "$GOOD" ]
+is_good() {
+	pc miner worker f01000 && [ "$OUT" = "$GOOD" ]
 }
-wait_until 6 more_stable
+wait_until 6 after_round "$n" is_good
 ok $? "flap: after the fault is cleared the view is the fixture's again"
 list_has "^f01001 .*state=up .*workers=1 error=-\$"
 ok $? "faults of f01000 leave f01001 alone"
@@ -417,7 +425,18 @@ like "$?:$(cat "$TAP_TMP/add.err")" \
     "^1:pilotctl: unavailable: cannot add f01001: Version: .*[Tt]imed out" \
     "miner add of a hanging miner ends with a timeout after rpc_timeout"
 cat "$TAP_TMP/add.out" "$TAP_TMP/add.err" >>"$ALL"
+"$PILOTCTL" -s "$TAP_TMP/pilot.sock" -t 5 miner add f01001 \
+    "127.0.0.1:$P1" "$TOK" >"$TAP_TMP/add.out" 2>"$TAP_TMP/add.err" &
+a1=$!
+sleep 0.2
+daemon_stop
+is "$DAEMON_STATUS" 0 \
+    "SIGTERM while a miner add waits for its miner: the daemon exits 0"
+wait "$a1"
+cat "$TAP_TMP/add.out" "$TAP_TMP/add.err" >>"$ALL"
 sim fault-clear miner=f01001
+daemon_start "$CONF" || bail "the daemon did not restart"
+wait_until 6 list_has "^f01000 .*state=up .*workers=4 "
 pc miner list
 is "$OUT" "f01000 address=127.0.0.1:$P0 state=up sector-size=32GiB workers=4 error=-" \
     "refused miners are not listed"

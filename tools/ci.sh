@@ -41,6 +41,9 @@ step configure-asan sh -c 'cd build-asan && ../configure --enable-werror \
     --enable-asan'
 step check-asan sh -c 'cd build-asan && make -j2 check ||
     { cat test-suite.log; exit 1; }'
+# The failures, named, above the summary line.
+find build build-asan -name '*.log' -path '*/t/*' 2>/dev/null |
+    xargs grep -h '^FAIL:\|^ERROR:' 2>/dev/null | sed 's/^/=== /'
 summary=$(count)
 echo "$summary"
 case $summary in

@@ -6,8 +6,10 @@
 #
 # Run as root on Debian 12 (CI does).  It installs the packages it needs,
 # builds in a temporary copy of the tree (dpkg-buildpackage writes to the
-# parent directory), creates test users and removes them, and leaves no
-# lotus-pilot package, user or group behind that was not there before.
+# parent directory) as an unprivileged user, as sbuild would, so that the
+# upstream suite runs in the build; it creates test users and removes them,
+# and leaves no lotus-pilot package, user or group behind that was not
+# there before.
 #
 # Environment:
 #   DEB_TEST_TIMEOUT   seconds for the whole run, default 600
@@ -30,6 +32,7 @@ MARK=/var/tmp/lp-deb-test.installed
 T_READ=lptest-read
 T_ADMIN=lptest-admin
 T_OUT=lptest-out
+T_BUILD=lptest-build
 TOOLS="dpkg-dev debhelper lintian binutils socat passwd util-linux git
 procps systemd man-db"
 
@@ -51,6 +54,12 @@ ok() {
 		failed=$((failed + 1))
 	fi
 	return "$1"
+}
+
+# skip DESC REASON: a skipped check.
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
 }
 
 # diag TEXT...: TAP comments.
@@ -178,7 +187,7 @@ reap_marked() {
 
 # drop_test_users: remove the users this script makes for the socket test.
 drop_test_users() {
-	for u in $T_READ $T_ADMIN $T_OUT; do
+	for u in $T_READ $T_ADMIN $T_OUT $T_BUILD; do
 		getent passwd "$u" >/dev/null && userdel "$u"
 	done
 }
@@ -292,15 +301,37 @@ ok $? "source tree copied to $src" || bail "cannot copy the tree"
 ok $? "build dependencies from debian/control installed" ||
     bail "no build dependencies"
 
+useradd -M -N -g nogroup -s /usr/sbin/nologin $T_BUILD &&
+    chown -R $T_BUILD "$work"
+ok $? "build user $T_BUILD made" || bail "cannot make the build user"
 start=$(date +%s)
-(cd "$src" && logged build dpkg-buildpackage -us -uc -b)
+(cd "$src" && logged build setpriv --reuid=$T_BUILD --regid=nogroup \
+    --init-groups -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME="$work" LANG=C.UTF-8 \
+    ${DEB_BUILD_OPTIONS+"DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS"} \
+    dpkg-buildpackage -us -uc -b)
 rc=$?
 diag "build took $(($(date +%s) - start)) s" \
     "DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-}"
 if [ "$rc" -ne 0 ]; then
 	grep -E '^(FAIL|ERROR|XPASS):' "$work/build.log" | sed 's/^/# /'
 fi
-ok "$rc" "dpkg-buildpackage -us -uc -b builds" || bail "the build failed"
+ok "$rc" "dpkg-buildpackage -us -uc -b builds as $T_BUILD" ||
+    bail "the build failed"
+case " ${DEB_BUILD_OPTIONS:-} " in
+*" nocheck "*)
+	skip "the upstream suite passed in the build" "DEB_BUILD_OPTIONS=nocheck"
+	;;
+*)
+	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$work/build.log" |
+	    tr '\n' ' ' | sed 's/^/# /; s/  */ /g'
+	echo
+	grep -Eq '^# TOTAL: *[1-9]' "$work/build.log" &&
+	    grep -Eq '^# FAIL: *0$' "$work/build.log" &&
+	    grep -Eq '^# ERROR: *0$' "$work/build.log"
+	ok $? "the upstream suite passed in the build"
+	;;
+esac
 deb=$work/${PKG}_${version}_$arch.deb
 changes=$work/${PKG}_${version}_$arch.changes
 grep -q '^checking for libsystemd\.\.\. yes$' "$work/build.log"
@@ -310,10 +341,9 @@ grep -q -- '-fstack-protector-strong' "$work/build.log" &&
     grep -q -- '-Wl,-z,now' "$work/build.log"
 ok $? "the build log shows the hardening flags"
 
-# lintian as nobody: it warns when run as root.
-chmod -R a+rX "$work"
-setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
-    env HOME=/tmp TMPDIR=/tmp \
+# lintian as the build user: it warns when run as root.
+setpriv --reuid=$T_BUILD --regid=nogroup --init-groups -- \
+    env HOME="$work" TMPDIR=/tmp \
     lintian --fail-on error,warning --display-info "$changes" \
     >"$work/lintian.log" 2>&1
 rc=$?
