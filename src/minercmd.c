@@ -319,13 +319,27 @@ minercmd_list_json(struct buf *j, const struct miner *m)
 	    (unsigned long long)m->error_at);
 }
 
+/* How long ago wall time AT (seconds) was, as " (5m0s ago)". */
+static const char *
+minercmd_age(uint64_t at, char *buf, size_t len)
+{
+	char		 d[32];
+	uint64_t	 now = util_wall_ms() / 1000;
+
+	if (at == 0)
+		return ("");
+	duration_format((now > at ? now - at : 0) * 1000, d, sizeof(d));
+	snprintf(buf, len, " (%s ago)", d);
+	return (buf);
+}
+
 /* miner list: each miner with its state; never a token. */
 void
 minercmd_list(struct reply *r, int argc, char **argv)
 {
 	struct miner	*m;
 	struct buf	 j = { 0 };
-	char		 size[32], workers[32];
+	char		 size[32], workers[32], age[64];
 
 	(void)argc;
 	(void)argv;
@@ -340,10 +354,11 @@ minercmd_list(struct reply *r, int argc, char **argv)
 			snprintf(workers, sizeof(workers), "%ld",
 			    minercmd_workers(m));
 		reply_line(r, "%s address=%s state=%s sector-size=%s "
-		    "workers=%s error=%s", m->id, m->address,
+		    "workers=%s error=%s%s", m->id, m->address,
 		    miner_state_name(m->state),
 		    minercmd_size(m->sector_size, size, sizeof(size)),
-		    workers, m->last_error ? m->last_error : "-");
+		    workers, m->last_error ? m->last_error : "-",
+		    minercmd_age(m->error_at, age, sizeof(age)));
 	}
 	if (r->json)
 		reply_line(r, "%s]", j.len ? j.data : "[");

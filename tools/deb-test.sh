@@ -323,9 +323,8 @@ case " ${DEB_BUILD_OPTIONS:-} " in
 	skip "the upstream suite passed in the build" "DEB_BUILD_OPTIONS=nocheck"
 	;;
 *)
-	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$work/build.log" |
-	    tr '\n' ' ' | sed 's/^/# /; s/  */ /g'
-	echo
+	diag "upstream suite: $(grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' \
+	    "$work/build.log" | sed 's/^# //' | tr -s ' \n' '  ')"
 	grep -Eq '^# TOTAL: *[1-9]' "$work/build.log" &&
 	    grep -Eq '^# FAIL: *0$' "$work/build.log" &&
 	    grep -Eq '^# ERROR: *0$' "$work/build.log"
