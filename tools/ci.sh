@@ -1,7 +1,8 @@
 #!/bin/sh
 # ci.sh: the test command: install what is needed, build with warnings
 # as errors, run every test (plain build with valgrind, then an
-# AddressSanitizer build), run distcheck, and end with one summary line.
+# AddressSanitizer build), run distcheck, build and test the Debian
+# package, and end with one summary line.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,8 +23,11 @@ step() {
 
 # count: sum the TAP results of every .trs file under the build trees.
 count() {
-	find build build-asan -name '*.trs' 2>/dev/null |
-	    xargs cat 2>/dev/null | awk '
+	{ find build build-asan -name '*.trs' 2>/dev/null |
+	    xargs cat 2>/dev/null
+	  sed -n 's/^ok .*/:test-result: PASS/p
+	    s/^not ok .*/:test-result: FAIL/p' build/deb-test.tap 2>/dev/null
+	} | awk '
 		/^:test-result: (PASS|XFAIL|SKIP)/ { p++ }
 		/^:test-result: (FAIL|XPASS|ERROR)/ { f++ }
 		END { printf "%d passed, %d failed\n", p, f }'
@@ -41,9 +45,12 @@ step configure-asan sh -c 'cd build-asan && ../configure --enable-werror \
     --enable-asan'
 step check-asan sh -c 'cd build-asan && make -j2 check ||
     { cat test-suite.log; exit 1; }'
+step deb-test sh -c 'sh tools/deb-test.sh >build/deb-test.tap 2>&1;
+    rc=$?; cat build/deb-test.tap; exit $rc'
 # The failures, named, above the summary line.
-find build build-asan -name '*.log' -path '*/t/*' 2>/dev/null |
-    xargs grep -h '^FAIL:\|^ERROR:' 2>/dev/null | sed 's/^/=== /'
+{ find build build-asan -name '*.log' -path '*/t/*' 2>/dev/null |
+    xargs grep -h '^FAIL:\|^ERROR:' 2>/dev/null
+  grep '^not ok' build/deb-test.tap 2>/dev/null; } | sed 's/^/=== /'
 summary=$(count)
 echo "$summary"
 case $summary in
