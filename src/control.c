@@ -27,7 +27,7 @@ struct ctl_conn {
 	size_t			 len;		/* bytes in line */
 	int			 discarding;	/* skipping an overlong line */
 	int			 closing;
-	int			 paused;	/* reading stopped: slow reader */
+	int			 paused;	/* slow reader: not read */
 	int			 quitting;	/* quit asked, shutting down */
 	struct reply		*waiting;	/* deferred reply pending */
 	struct buf		 held;		/* input read meanwhile */

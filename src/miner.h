@@ -61,7 +61,7 @@ struct miner {
 	struct mview		*view;		/* last good round, or NULL */
 	struct mview		*stale;		/* the one before, to free */
 	uint64_t		 view_started;	/* uv_now of its round, ms */
-	uint64_t		 view_wall;	/* wall clock of its round, ms */
+	uint64_t		 view_wall;	/* wall ms of its round */
 	uint64_t		 view_done;	/* uv_now when built, ms */
 	uint64_t		 view_seq;
 	int			 script_ok;	/* script made since start */

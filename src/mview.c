@@ -544,7 +544,8 @@ mv_local_workers(struct mv_ctx *c)
 		for (k = 0; k < w->npaths; k++)
 			if (mv_path_local(c->r, w->paths[k])) {
 				w->eligible = 0;
-				w->eligible_why = "the miner's own local worker";
+				w->eligible_why =
+				    "the miner's own local worker";
 				break;
 			}
 	}

@@ -61,8 +61,8 @@ struct config {
 	gid_t			 admin_gid;
 	char			*state_dir;	/* state_dir */
 	char			*template_dir;	/* template_dir, or NULL */
-	char			*script_dir;	/* script_dir, or STATE/scripts */
-	char			*worker_repo;	/* worker_repo, {miner} pattern */
+	char			*script_dir;	/* or STATE/scripts */
+	char			*worker_repo;	/* {miner} pattern */
 	char			 network;	/* network: 'f' or 't' */
 	char			**cmd_disable_ap; /* argv, NULL-terminated */
 	char			**cmd_copy_script;
@@ -81,13 +81,13 @@ struct buf {
 
 /* A reply being built for one request. */
 struct reply {
-	struct buf		 lines;		/* data lines, '\n' after each */
+	struct buf		 lines;		/* data lines, '\n' ended */
 	int			 code;		/* final code, 200 by default */
 	char			*message;	/* final text after the code */
-	int			 json;		/* the json form was asked for */
+	int			 json;		/* json form asked */
 	int			 quit;		/* close after this reply */
-	int			 deferred;	/* answered later: reply_defer */
-	void			*conn;		/* control connection, or NULL */
+	int			 deferred;	/* answered later */
+	void			*conn;		/* its connection */
 };
 
 /* The peer at the other end of a control connection. */
@@ -125,7 +125,8 @@ void		 buf_reset(struct buf *);
 void		 buf_free(struct buf *);
 
 /* cmd.c */
-void		 cmd_dispatch(const char *, const struct peer *, struct reply *);
+void		 cmd_dispatch(const char *, const struct peer *,
+		    struct reply *);
 int		 cmd_is_admin(const struct peer *);
 void		 reply_line(struct reply *, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));

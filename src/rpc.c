@@ -29,9 +29,9 @@ static int		 rpc_running;
 static struct rpc_sock	*rpc_socks;		/* every watch */
 static struct rpc_call	*rpc_calls;		/* every call in flight */
 static uv_idle_t	 rpc_idle;		/* next iteration: run curl */
-static int		 rpc_now;		/* curl asked for a 0 ms timeout */
+static int		 rpc_now;		/* curl asked for 0 ms */
 static int		 rpc_npaused;		/* calls paused by the budget */
-static size_t		 rpc_spent;		/* body bytes since the last yield */
+static size_t		 rpc_spent;		/* bytes since the yield */
 #define RPC_BUDGET	(256UL * 1024)		/* body bytes, then yield */
 
 static void	 rpc_check(void);

@@ -38,7 +38,7 @@ struct rpc_call {
 	size_t		 limit;
 	size_t		 received;	/* body bytes seen */
 	int		 toolarge;
-	int		 paused;	/* by the budget, until next iteration */
+	int		 paused;	/* by the budget */
 	long		 http_status;
 	CURLcode	 result;
 	char		 error[CURL_ERROR_SIZE];

@@ -47,18 +47,18 @@ struct sw_worker {
 	char			 id[37];	/* worker uuid on "from" */
 	char			*hostname;
 	enum worker_step	 step;
-	enum worker_step	 failed_step;	/* step that failed, for resume */
+	enum worker_step	 failed_step;	/* for resume */
 	int			 tries;
 	char			*error;		/* last error */
 	char			*output;	/* output of the last command */
 	char			*waiting;	/* what it waits for now */
 	uint64_t		 since;		/* wall ms: step entered */
 	uint64_t		 action_at;	/* wall ms: last action ended */
-	enum worker_action	 action;	/* command in flight or unknown */
+	enum worker_action	 action;	/* in flight or unknown */
 	int			 start_tried;	/* a start ran: check first */
-	int			 unknown;	/* last action's outcome unknown */
+	int			 unknown;	/* outcome unknown */
 	char			 new_id[37];	/* worker uuid on "to" */
-	char			**known;	/* ids under "to" before start */
+	char			**known;	/* ids under "to" before */
 	size_t			 nknown;
 	struct exec_job		*job;		/* running command */
 	int			 copy_done;	/* script copied, start next */

@@ -588,7 +588,8 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 
 		if (w->job != NULL)
 			reply_line(r, "worker %s: a command is running and "
-			    "will finish; its outcome is recorded", w->hostname);
+			    "will finish; its outcome is recorded",
+			    w->hostname);
 		if (w->step >= WS_SWITCH_CONFIRMING &&
 		    w->step <= WS_STOP_CONFIRMING)
 			reply_line(r, "worker %s: half moved (%s): started "
