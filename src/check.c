@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pilot.h"
 #include "check.h"
@@ -104,10 +105,21 @@ check_hostname(const char *h)
 const char *
 check_worker_host(const char *h)
 {
-	if (*h == '\0' || *h == '-' || *h == '.' || strlen(h) > 253)
+	static const char *const reserved[] = { "all", "ungrouped",
+	    "localhost", NULL };
+	int	 i;
+
+	if (*h == '\0' || *h == '-' || *h == '.' || strlen(h) > 253 ||
+	    strstr(h, "..") != NULL)
 		return ("not a plain host name");
 	if (strspn(h, LETTERS DIGITS "._-") != strlen(h))
 		return ("not a plain host name (letters, digits, . _ -)");
+	/* ansible reads these as groups or as the controller itself. */
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strcasecmp(h, reserved[i]) == 0)
+			return ("a name ansible reserves, not one host");
+	if (strspn(h, DIGITS ".") == strlen(h))
+		return ("an address, not a host name");
 	return (NULL);
 }
 

@@ -93,6 +93,15 @@ reply_name(int code)
 	}
 }
 
+/* Replace control characters (text from miners) by '?'. */
+static void
+cmd_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* Add one data line to a reply. */
 void
 reply_line(struct reply *r, const char *fmt, ...)
@@ -104,8 +113,8 @@ reply_line(struct reply *r, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatal("reply_line");
 	va_end(ap);
-	/* A data line never holds a newline: it would break framing. */
-	s[strcspn(s, "\r\n")] = '\0';
+	/* A data line never holds a control character: framing. */
+	cmd_clean(s);
 	buf_printf(&r->lines, "%s\n", s);
 	free(s);
 }
@@ -121,7 +130,7 @@ reply_error(struct reply *r, enum reply_code code, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatal("reply_error");
 	va_end(ap);
-	s[strcspn(s, "\r\n")] = '\0';
+	cmd_clean(s);
 	buf_reset(&r->lines);
 	free(r->message);
 	r->code = code;

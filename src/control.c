@@ -18,6 +18,7 @@
 
 #define CONTROL_BACKLOG		64
 #define CONTROL_WQ_MAX		(1024 * 1024)	/* pause reading above, bytes */
+#define CONTROL_CLIENTS_MAX	256		/* clients at once */
 
 /* One client connection. */
 struct ctl_conn {
@@ -29,6 +30,7 @@ struct ctl_conn {
 	int			 closing;
 	int			 paused;	/* slow reader: not read */
 	int			 quitting;	/* quit asked, shutting down */
+	int			 eof;		/* client sent EOF: quit after */
 	struct reply		*waiting;	/* deferred reply pending */
 	struct buf		 held;		/* input read meanwhile */
 	struct ctl_conn		*prev, *next;
@@ -322,6 +324,10 @@ control_finish(struct reply *d)
 	if (held.len > 0)
 		control_input(c, held.data, held.len);
 	buf_free(&held);
+	if (c->eof && c->waiting == NULL && !c->closing && !c->quitting)
+		control_quit(c);
+	if (c->eof || c->closing || c->quitting)
+		return;
 	if (c->waiting == NULL && !c->closing && !c->quitting &&
 	    !c->paused)
 		uv_read_start((uv_stream_t *)&c->pipe, control_alloc,
@@ -450,6 +456,8 @@ control_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 
 	if (n > 0)
 		control_input(c, b->base, (size_t)n);
+	else if (n == UV_EOF && c->waiting != NULL)
+		c->eof = 1;		/* answer first, then close */
 	else if (n == UV_EOF && !c->quitting)
 		control_quit(c);	/* half-closed: flush replies first */
 	else if (n < 0) {
@@ -527,6 +535,18 @@ control_accept(uv_stream_t *server, int status)
 	control_nconns++;
 	log_debug("control: client uid %u pid %d connected",
 	    (unsigned)c->peer.uid, (int)c->peer.pid);
+	if (control_nconns > CONTROL_CLIENTS_MAX) {
+		/* Keep descriptors for the miners: say why and close. */
+		char *busy = util_printf("%03d %s: more than %d clients\n",
+		    RC_MINERDOWN, reply_name(RC_MINERDOWN),
+		    CONTROL_CLIENTS_MAX);
+
+		log_warnx("control: more than %d clients, refusing uid %u",
+		    CONTROL_CLIENTS_MAX, (unsigned)c->peer.uid);
+		control_send(c, busy, strlen(busy));
+		control_quit(c);
+		return;
+	}
 	control_greet(c);
 	uv_read_start((uv_stream_t *)&c->pipe, control_alloc, control_read);
 }

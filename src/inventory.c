@@ -11,6 +11,7 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS	/* linear parse, however deep */
 #include <jsmn.h>
 
 #include <uv.h>
@@ -62,19 +63,14 @@ inventory_free(struct inventory *inv)
 	free(inv);
 }
 
-/* Add the string token T of TEXT to a list, once. */
-static int
+/* Add the string token T of TEXT to a list. */
+static void
 inventory_push(char ***list, size_t *n, const char *text, const jsmntok_t *t)
 {
-	size_t	 i, len = (size_t)(t->end - t->start);
-
-	for (i = 0; i < *n; i++)
-		if (strlen((*list)[i]) == len &&
-		    memcmp((*list)[i], text + t->start, len) == 0)
-			return (0);
-	*list = xrealloc(*list, (*n + 1) * sizeof(char *));
-	(*list)[(*n)++] = util_printf("%.*s", (int)len, text + t->start);
-	return (1);
+	if ((*n & (*n - 1)) == 0)	/* grow at powers of two */
+		*list = xrealloc(*list, (*n ? *n * 2 : 1) * sizeof(char *));
+	(*list)[(*n)++] = util_printf("%.*s", t->end - t->start,
+	    text + t->start);
 }
 
 /* Index of the token after the value at I. */
@@ -127,20 +123,78 @@ inventory_group(struct inventory *inv, const char *text, const jsmntok_t *t,
 	}
 }
 
-/* Add host T once, with no address yet. */
+/* Add host T with no address yet; duplicates go at the end. */
 static size_t
 inventory_host(struct inventory *inv, const char *text, const jsmntok_t *t)
 {
-	size_t	 i, len = (size_t)(t->end - t->start);
-
-	for (i = 0; i < inv->nhosts; i++)
-		if (strlen(inv->hosts[i]) == len &&
-		    memcmp(inv->hosts[i], text + t->start, len) == 0)
-			return (i);
 	inventory_push(&inv->hosts, &inv->nhosts, text, t);
-	inv->addrs = xrealloc(inv->addrs, inv->nhosts * sizeof(char *));
+	if (inv->naddrs == 0 || (inv->naddrs & (inv->naddrs - 1)) == 0)
+		inv->addrs = xrealloc(inv->addrs, (inv->naddrs ?
+		    inv->naddrs * 2 : 1) * sizeof(char *));
 	inv->addrs[inv->naddrs++] = NULL;
 	return (inv->nhosts - 1);
+}
+
+/* Order host/address pairs by host. */
+static int
+inventory_cmp_pair(const void *a, const void *b)
+{
+	const char *const	*x = a, *const *y = b;
+
+	return (strcmp(x[0], y[0]));
+}
+
+/* Order strings. */
+static int
+inventory_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+/* Sort the lists and drop duplicates, so lookups are binary searches. */
+static void
+inventory_finish(struct inventory *inv)
+{
+	char	**pairs;
+	size_t	 i, k;
+
+	pairs = xcalloc(inv->nhosts * 2 + 1, sizeof(char *));
+	for (i = 0; i < inv->nhosts; i++) {
+		pairs[2 * i] = inv->hosts[i];
+		pairs[2 * i + 1] = inv->addrs[i];
+	}
+	qsort(pairs, inv->nhosts, 2 * sizeof(char *), inventory_cmp_pair);
+	for (i = k = 0; i < inv->nhosts; i++) {
+		if (k > 0 && strcmp(inv->hosts[k - 1], pairs[2 * i]) == 0) {
+			if (inv->addrs[k - 1] == NULL) {
+				inv->addrs[k - 1] = pairs[2 * i + 1];
+				pairs[2 * i + 1] = NULL;
+			}
+			free(pairs[2 * i]);
+			free(pairs[2 * i + 1]);
+			continue;
+		}
+		inv->hosts[k] = pairs[2 * i];
+		inv->addrs[k++] = pairs[2 * i + 1];
+	}
+	inv->nhosts = inv->naddrs = k;
+	free(pairs);
+	qsort(inv->groups, inv->ngroups, sizeof(char *), inventory_cmp);
+	for (i = k = 0; i < inv->ngroups; i++) {
+		if (k > 0 && strcmp(inv->groups[k - 1], inv->groups[i]) == 0) {
+			free(inv->groups[i]);
+			continue;
+		}
+		inv->groups[k++] = inv->groups[i];
+	}
+	inv->ngroups = k;
+}
+
+/* Tell whether S is in the sorted LIST. */
+static int
+inventory_has(char **list, size_t n, const char *s)
+{
+	return (bsearch(&s, list, n, sizeof(char *), inventory_cmp) != NULL);
 }
 
 /* Take host H of _meta.hostvars and its ansible_host, vars at H + 1. */
@@ -152,7 +206,7 @@ inventory_hostvars(struct inventory *inv, const char *text,
 	int	 k, j, i = h + 1;
 
 	n = inventory_host(inv, text, &t[h]);
-	if (t[i].type != JSMN_OBJECT || inv->addrs[n] != NULL)
+	if (t[i].type != JSMN_OBJECT)
 		return;
 	for (k = 0, j = i + 1; k < t[i].size; k++, j = inventory_skip(t,
 	    j + 1))
@@ -218,41 +272,90 @@ inventory_parse(const char *text, size_t len, const char **why)
 	return (inv);
 }
 
-/* The listing command ended: keep its answer. */
-static void
-inventory_done(struct exec_job *j, void *arg)
-{
+/* A listing being parsed on a worker thread. */
+struct inventory_work {
+	uv_work_t		 work;
+	char			*cmd;		/* for messages */
+	char			*out;		/* the command's output */
 	struct inventory	*inv;
-	const char		*why = NULL;
-	char			 how[128];
-	const char		*out;
+	const char		*why;
+};
 
-	(void)arg;
-	inventory_job = NULL;
-	out = j->output.data ? j->output.data : "";
+/* Keep the last failure and log it when it changes. */
+static void
+inventory_fail(const char *cmd, const char *why)
+{
+	if (inventory_error == NULL || strstr(inventory_error, why) == NULL)
+		log_warnx("inventory: %s: %s", cmd, why);
+	free(inventory_error);
+	inventory_error = util_printf("%s: %s", cmd, why);
+}
+
+/* Parse a listing, off the loop: inventories can be large. */
+static void
+inventory_parse_work(uv_work_t *w)
+{
+	struct inventory_work	*iw = w->data;
+	const char		*out = iw->out;
+
 	/* ansible may print warnings before the JSON document. */
 	if (strchr(out, '{') != NULL)
 		out = strchr(out, '{');
-	if (!j->exited || j->exit_status != 0 || j->timed_out)
-		why = exec_describe(j, how, sizeof(how));
-	else if (j->truncated)
-		why = "output too large";
-	if (why != NULL || (inv = inventory_parse(out, strlen(out),
-	    &why)) == NULL) {
-		if (inventory_error == NULL || strcmp(inventory_error,
-		    why) != 0)
-			log_warnx("inventory: %s: %s", j->argv[0], why);
+	if ((iw->inv = inventory_parse(out, strlen(out), &iw->why)) != NULL)
+		inventory_finish(iw->inv);
+}
+
+/* Back on the loop: take the new listing. */
+static void
+inventory_parse_after(uv_work_t *w, int status)
+{
+	struct inventory_work	*iw = w->data;
+	struct inventory	*inv = iw->inv;
+
+	if (!inventory_running || inv == NULL) {
+		if (inventory_running)
+			inventory_fail(iw->cmd, iw->why ? iw->why :
+			    uv_strerror(status));
+		inventory_free(inv);
+	} else {
+		if (inventory_now == NULL ||
+		    inventory_now->nhosts != inv->nhosts)
+			log_info("inventory: %zu hosts, %zu groups",
+			    inv->nhosts, inv->ngroups);
+		inventory_free(inventory_now);
+		inventory_now = inv;
 		free(inventory_error);
-		inventory_error = util_printf("%s: %s", j->argv[0], why);
+		inventory_error = NULL;
+	}
+	free(iw->cmd);
+	free(iw->out);
+	free(iw);
+}
+
+/* The listing command ended: parse its answer off the loop. */
+static void
+inventory_done(struct exec_job *j, void *arg)
+{
+	struct inventory_work	*iw;
+	char			 how[128];
+
+	(void)arg;
+	inventory_job = NULL;
+	if (!j->exited || j->exit_status != 0 || j->timed_out) {
+		inventory_fail(j->argv[0], exec_describe(j, how, sizeof(how)));
 		return;
 	}
-	if (inventory_now == NULL || inventory_now->nhosts != inv->nhosts)
-		log_info("inventory: %zu hosts, %zu groups", inv->nhosts,
-		    inv->ngroups);
-	inventory_free(inventory_now);
-	inventory_now = inv;
-	free(inventory_error);
-	inventory_error = NULL;
+	if (j->truncated) {
+		inventory_fail(j->argv[0], "output too large");
+		return;
+	}
+	iw = xcalloc(1, sizeof(*iw));
+	iw->cmd = xstrdup(j->argv[0]);
+	iw->out = xstrdup(j->output.data ? j->output.data : "");
+	iw->work.data = iw;
+	if (uv_queue_work(inventory_loop, &iw->work, inventory_parse_work,
+	    inventory_parse_after) != 0)
+		fatalx("inventory: cannot queue the parse");
 }
 
 /* Tell whether the inventory check is switched off. */
@@ -316,19 +419,15 @@ inventory_shutdown(void)
 const char *
 inventory_check(const char *host)
 {
-	size_t	 i;
-
 	if (inventory_off())
 		return (NULL);
 	if (inventory_now == NULL)
 		return (inventory_error ? inventory_error :
 		    "the inventory is not listed yet");
-	for (i = 0; i < inventory_now->ngroups; i++)
-		if (strcmp(inventory_now->groups[i], host) == 0)
-			return ("names an inventory group, not one host");
-	for (i = 0; i < inventory_now->nhosts; i++)
-		if (strcmp(inventory_now->hosts[i], host) == 0)
-			return (NULL);
+	if (inventory_has(inventory_now->groups, inventory_now->ngroups, host))
+		return ("names an inventory group, not one host");
+	if (inventory_has(inventory_now->hosts, inventory_now->nhosts, host))
+		return (NULL);
 	return ("not a host of the inventory");
 }
 

@@ -38,6 +38,15 @@ log_setdebug(int debug)
 	log_debugging = debug;
 }
 
+/* One log line is one line: control characters become '?'. */
+static void
+log_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* Write one line at PRI; SUFFIX (a strerror text) is appended if set. */
 static void
 log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
@@ -51,6 +60,7 @@ log_vwrite(int pri, const char *suffix, const char *fmt, va_list ap)
 	struct tm	 tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_clean(msg);
 	if (!log_to_stderr) {
 		if (suffix != NULL)
 			syslog(pri, "%s: %s", msg, suffix);

@@ -23,6 +23,7 @@
 
 #define MINER_BACKOFF_MIN	1000	/* first retry, ms */
 #define MINER_BACKOFF_MAX	60000	/* retry cap, ms */
+#define MINER_INFOS_MAX		64	/* StorageInfo calls per round */
 
 enum {
 	M_VERSION, M_ACTOR, M_SECTORSIZE, M_AUTH, M_ROUND0,
@@ -381,6 +382,12 @@ miner_hs_done(struct rpc_call *rpc, void *arg)
 			    "testnet" : "mainnet");
 		break;
 	case M_SECTORSIZE:
+		if (c->size < 2048 || (c->size & (c->size - 1)) != 0) {
+			m->refused = 1;
+			miner_down(m, "ActorSectorSize: %llu bytes is not a "
+			    "sector size", (unsigned long long)c->size);
+			return;
+		}
 		m->sector_size = c->size;
 		break;
 	case M_AUTH:
@@ -588,7 +595,6 @@ miner_round_infos(struct miner *m)
 	struct miner_call	*c;
 	const char		**ids;
 	size_t			 n, i;
-	char			*params;
 
 	ids = NULL;
 	if (mview_memory_missing(m->memory, m->round, &ids, &n) == -1 ||
@@ -596,12 +602,16 @@ miner_round_infos(struct miner *m)
 		free(ids);
 		return (0);
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < MINER_INFOS_MAX; i++) {
+		struct buf	 p = { 0 };
+
 		c = miner_call_new(m, M_STORAGEINFO);
-		params = util_printf("[\"%s\"]", ids[i]);
-		miner_call_start(c, params, mview_resp_storage_info(&c->info),
+		buf_addstr(&p, "[");
+		buf_json_str(&p, ids[i]);	/* ids come from the miner */
+		buf_addstr(&p, "]");
+		miner_call_start(c, p.data, mview_resp_storage_info(&c->info),
 		    miner_round_done);
-		free(params);
+		buf_free(&p);
 	}
 	free(ids);
 	m->infos = 1;

@@ -287,6 +287,13 @@ pilotd_options(int argc, char **argv, const char **sock, int *check,
 			*check = 1;
 			break;
 		case 's':
+			if (optarg[0] != '/' || strlen(optarg) > 107) {
+				fprintf(stderr, "lotus-pilotd: -s: the socket "
+				    "must be an absolute path of at most 107 "
+				    "bytes\n");
+				*status = 1;
+				return (-1);
+			}
 			*sock = optarg;
 			break;
 		case 'V':

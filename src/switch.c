@@ -31,6 +31,7 @@ struct switch_ref {
 
 static uv_loop_t	*switch_loop;
 static struct sw	*switch_list;
+static struct sw	*switch_tail;		/* last of switch_list */
 
 static void	 switch_eval(struct sw_worker *, struct miner *);
 static void	 switch_action_run(struct sw_worker *);
@@ -93,12 +94,12 @@ switch_find(const char *id)
 void
 switch_add(struct sw *s)
 {
-	struct sw	**pp;
-
-	for (pp = &switch_list; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = s;
+	if (switch_tail == NULL)
+		switch_list = s;
+	else
+		switch_tail->next = s;
 	s->next = NULL;
+	switch_tail = s;
 }
 
 /* Take S off the list and free it. */
@@ -112,6 +113,10 @@ switch_delete(struct sw *s)
 			*pp = s->next;
 			break;
 		}
+	if (switch_tail == s)
+		for (switch_tail = switch_list; switch_tail != NULL &&
+		    switch_tail->next != NULL; switch_tail = switch_tail->next)
+			;
 	switch_free(s);
 }
 
@@ -500,8 +505,8 @@ switch_eval_apconfirm(struct sw_worker *w, struct miner *from)
 
 /* Step switch-waiting: once idle, start the worker under the target. */
 static void
-switch_eval_waiting(struct sw_worker *w, struct miner *from,
-    struct miner *to)
+switch_eval_waiting(struct sw_worker *w, struct miner *m,
+    struct miner *from, struct miner *to)
 {
 	struct mview_worker	*vw, *nw;
 	int			 gone;
@@ -519,6 +524,8 @@ switch_eval_waiting(struct sw_worker *w, struct miner *from,
 			return;
 		}
 	}
+	if (m != from)
+		return;		/* the rest is judged on rounds of "from" */
 	if (!switch_fresh(w, from))
 		return;
 	if ((vw = switch_old(w, from, &gone)) == NULL) {
@@ -619,7 +626,7 @@ switch_eval(struct sw_worker *w, struct miner *m)
 		break;
 	case WS_SWITCH_WAITING:
 		if (m == from || (m == to && w->start_tried))
-			switch_eval_waiting(w, from, to);
+			switch_eval_waiting(w, m, from, to);
 		break;
 	case WS_SWITCH_CONFIRMING:
 		if (m == to)
@@ -983,4 +990,5 @@ switch_shutdown(void)
 		switch_list = s->next;
 		switch_free(s);
 	}
+	switch_tail = NULL;
 }

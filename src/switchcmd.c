@@ -93,7 +93,8 @@ switchcmd_unfit(const struct mview_worker *w, const char *from)
 
 	if (!w->eligible)
 		return (w->eligible_why ? w->eligible_why : "not eligible");
-	if (!w->hostname_safe)
+	if (!w->hostname_safe || (why = check_worker_host(w->hostname)) !=
+	    NULL)
 		return ("hostname unfit for a command line");
 	if (switch_worker_busy(from, w->id))
 		return ("already in an unfinished switch");
@@ -495,9 +496,20 @@ switchcmd_find(struct reply *r, const char *arg)
 {
 	struct sw	*s;
 
-	if ((s = switch_find(arg)) == NULL)
-		reply_error(r, RC_NOTFOUND, "no switch %s", arg);
-	return (s);
+	struct sw	*t;
+	int		 n = 0;
+
+	if ((s = switch_find(arg)) != NULL)
+		return (s);
+	for (t = switch_first(); t != NULL; t = t->next)
+		n += strncmp(t->id, arg, strlen(arg)) == 0;
+	if (n > 1)
+		reply_error(r, RC_NOTFOUND, "switch %s is ambiguous: %d "
+		    "switches start so", arg, n);
+	else
+		reply_error(r, RC_NOTFOUND, "no switch %s%s", arg,
+		    strlen(arg) < 4 ? " (a prefix needs 4 characters)" : "");
+	return (NULL);
 }
 
 /* switch get ID: a switch and each worker's step and wait. */
@@ -605,11 +617,33 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 	switch_save(switchcmd_saved, reply_defer(r));
 }
 
+/* The file without the switch is on disk (or not): finish the remove. */
+static void
+switchcmd_removed(int rv, const char *cause, void *arg)
+{
+	struct switchcmd_op	*op = arg;
+	struct sw		*s = switch_find(op->id);
+
+	if (rv != 0) {
+		if (s != NULL)
+			s->removing = 0;
+		reply_error(op->r, RC_INTERNAL, "not removed: %s", cause);
+	} else {
+		reply_line(op->r, "removed %s", op->id);
+		log_info("switch %s: removed", op->id);
+		if (s != NULL)
+			switch_delete(s);
+	}
+	reply_finish(op->r);
+	free(op);
+}
+
 /* switch remove ID: forget a switch that is not running. */
 void
 switchcmd_remove(struct reply *r, int argc, char **argv)
 {
-	struct sw	*s;
+	struct switchcmd_op	*op;
+	struct sw		*s;
 
 	(void)argc;
 	if ((s = switchcmd_find(r, argv[0])) == NULL)
@@ -619,10 +653,17 @@ switchcmd_remove(struct reply *r, int argc, char **argv)
 		    "first", s->id);
 		return;
 	}
-	reply_line(r, "removed %s", s->id);
-	log_info("switch %s: removed", s->id);
-	switch_delete(s);
-	switch_save(switchcmd_saved, reply_defer(r));
+	if (s->removing) {
+		reply_error(r, RC_CONFLICT, "switch %s is being removed",
+		    s->id);
+		return;
+	}
+	/* Gone from the file first; from memory once that is on disk. */
+	s->removing = 1;
+	op = xcalloc(1, sizeof(*op));
+	op->r = reply_defer(r);
+	memcpy(op->id, s->id, sizeof(op->id));
+	switch_save(switchcmd_removed, op);
 }
 
 /* The step whose action must run again after a failure in STEP. */

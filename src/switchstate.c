@@ -229,7 +229,7 @@ static int
 sst_request(struct sst *p, int i, struct sw *s)
 {
 	int64_t	 v;
-	uint64_t a;
+	uint64_t a, b;
 	int	 j, k;
 
 	if (i < 0 || p->t[i].type != JSMN_OBJECT)
@@ -242,6 +242,9 @@ sst_request(struct sst *p, int i, struct sw *s)
 	if (sst_opt(p, i, "count", 0, &v) == -1 || v < 0 || v > 100000)
 		return (sst_bad(p, s->id, "bad req.count"));
 	s->count = (int)v;
+	if (check_miner_id(s->from, &a) == NULL &&
+	    miner_id_parse(s->to, &b) == 0 && a == b)
+		return (sst_bad(p, s->id, "req.from and req.to are one miner"));
 	s->disable_ap = sst_bool(p, sst_get(p, i, "disableAP")) == 1;
 	j = sst_get(p, i, "worker");
 	if (j < 0 || p->text[p->t[j].start] == 'n')
@@ -286,7 +289,10 @@ sst_switch(struct sst *p, int i)
 		sst_bad(p, s->id, "no worker object");
 		goto bad;
 	}
-	n = p->t[j].size;
+	if ((n = p->t[j].size) == 0) {
+		sst_bad(p, s->id, "a switch without workers");
+		goto bad;
+	}
 	s->w = xcalloc((size_t)n + 1, sizeof(*s->w));
 	for (k = 0, j++; k < n; k++, j = sst_skip(p, j + 1)) {
 		s->w[k].sw = s;
@@ -298,6 +304,35 @@ sst_switch(struct sst *p, int i)
 bad:
 	switch_free(s);
 	return (NULL);
+}
+
+/* Order switch ids. */
+static int
+sst_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Refuse a file that names one switch twice. */
+static void
+sst_dups(struct sst *p, struct sw *list)
+{
+	struct sw	*s;
+	char		**ids;
+	size_t		 n = 0, i;
+
+	for (s = list; s != NULL; s = s->next)
+		n++;
+	ids = xcalloc(n + 1, sizeof(char *));
+	for (n = 0, s = list; s != NULL; s = s->next)
+		ids[n++] = s->id;
+	qsort(ids, n, sizeof(char *), sst_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0) {
+			sst_bad(p, ids[i], "the switch is in the file twice");
+			break;
+		}
+	free(ids);
 }
 
 /* A command was in flight when the daemon stopped: its outcome is
@@ -373,6 +408,8 @@ switchstate_load(const char *path, char **cause)
 	}
 	free(p.t);
 	free(text);
+	if (p.why == NULL)
+		sst_dups(&p, list);
 	if (p.why != NULL) {
 		*cause = util_printf("%s: %s", path, p.why);
 		free(p.why);
@@ -461,6 +498,8 @@ switchstate_text(size_t *len)
 
 	buf_addstr(&b, "{");
 	for (s = switch_first(); s != NULL; s = s->next) {
+		if (s->removing)
+			continue;
 		if (b.len > 1)
 			buf_addstr(&b, ",\n");
 		sst_write_switch(&b, s);

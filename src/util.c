@@ -122,14 +122,22 @@ util_sync_dir(const char *path)
 char *
 util_read_file(const char *path, size_t maxlen, size_t *lenp, char **cause)
 {
-	char	*buf;
-	size_t	 len, size;
-	ssize_t	 n = 0;
-	int	 fd;
+	struct stat	 st;
+	char		*buf;
+	size_t		 len, size;
+	ssize_t		 n = 0;
+	int		 fd;
 
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO must not stop the daemon on open. */
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC|O_NONBLOCK)) == -1) {
 		*cause = util_printf("cannot open %s: %s", path,
 		    strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*cause = util_printf("cannot read %s: not a regular file",
+		    path);
+		close(fd);
 		return (NULL);
 	}
 	size = maxlen + 2;

@@ -140,7 +140,7 @@ check "$T/missing.conf"
 fails "missing file" \
     "cannot open $T/missing.conf: No such file or directory"
 check "$T"
-fails "a directory" "cannot read $T: Is a directory"
+fails "a directory" "cannot read $T: not a regular file"
 
 # Bad durations.
 pilot poll_interval '' 'empty value'
@@ -386,7 +386,7 @@ fails "no [pilot] in miners.conf" "$rt:1: unknown section [pilot]"
 rm -f "$rt"
 mkdir "$rt"
 check "$T/runtime.conf"
-fails "unreadable miners.conf" "cannot read $rt: Is a directory"
+fails "unreadable miners.conf" "cannot read $rt: not a regular file"
 rmdir "$rt"
 check "$T/runtime.conf"
 is "$RC $ERR" "0 " "no miners.conf is no error"
