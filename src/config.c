@@ -524,9 +524,9 @@ config_bad(struct parse *p, const struct key *k, const char *value,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	/* A token, or an API info string "TOKEN:/ip4/..." as address. */
-	if (k->check == config_check_token ||
-	    (k->check == check_address && strchr(value, '/') != NULL))
+	/* A token, or a pasted "TOKEN:..." API info as address. */
+	if (k->check == config_check_token || (k->check == check_address &&
+	    (strchr(value, '/') != NULL || strlen(value) > 64)))
 		return (config_error(p, p->lineno, "bad %s: %s", k->name,
 		    why));
 	return (config_error(p, p->lineno, "bad %s \"%s\": %s", k->name,

@@ -954,7 +954,14 @@ script_make(const char *tdir, const char *sdir, const struct script_miner *m,
 	}
 	r = script_render(tpath, text, len, m->id, info, script_port(actor),
 	    &out, &outlen, cause);
-	if (r == 0) {
+	if (r == 0 && outlen == 0) {
+		/* An empty start script would "succeed" and start nothing. */
+		if (asprintf(cause, "%s: the template renders to nothing",
+		    tpath) == -1)
+			*cause = NULL;
+		free(out);
+		r = -1;
+	} else if (r == 0) {
 		r = script_write(sdir, m->id, out, outlen, path, cause);
 		free(out);
 	}
