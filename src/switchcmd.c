@@ -572,6 +572,10 @@ switchcmd_saved(int rv, const char *cause, void *arg)
 {
 	struct reply	*r = arg;
 
+	/*
+	 * XXX A failed write leaves the cancel or resume in memory only: it
+	 * is undone by a restart.  Reverting it here needs the old steps.
+	 */
 	if (rv != 0)
 		reply_error(r, RC_INTERNAL, "not saved: %s", cause);
 	reply_finish(r);
