@@ -214,6 +214,11 @@ miner_call_error(struct miner_call *c, struct rpc_call *rpc, char *buf,
 		snprintf(buf, len, "HTTP %ld: %s", rpc->http_status, why);
 		return (buf);
 	}
+	/*
+	 * XXX A body shorter than its Content-Length can leave the kept
+	 * connection unusable; curl then fails the next call on it, which
+	 * gets the blame.
+	 */
 	if ((why = rpc_transport_error(rpc, buf, len)) != NULL) {
 		*down = 1;
 		if (rpc->http_status == 404)

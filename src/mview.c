@@ -530,7 +530,11 @@ mv_path_local(const struct mview_round *r, const char *id)
 	return (0);
 }
 
-/* The miner's own local worker seals on its paths: never move it. */
+/*
+ * The miner's own local worker seals on its paths: never move it.
+ * XXX Found only through its paths; on stock lotus with no path known
+ * and PC1/PC2 enabled on the miner it looks like any worker.
+ */
 static void
 mv_local_workers(struct mv_ctx *c)
 {

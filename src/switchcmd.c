@@ -49,6 +49,7 @@ switchcmd_parse(struct reply *r, int argc, char **argv,
 {
 	int		 i;
 
+	/* XXX A word given twice (count 1 count 2) is taken, the last wins. */
 	memset(q, 0, sizeof(*q));
 	q->from = argv[0];
 	q->to = argv[1];
