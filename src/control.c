@@ -30,7 +30,7 @@ struct ctl_conn {
 	int			 closing;
 	int			 paused;	/* slow reader: not read */
 	int			 quitting;	/* quit asked, shutting down */
-	int			 eof;		/* EOF seen: close after reply */
+	int			 eof;		/* EOF: close after reply */
 	struct reply		*waiting;	/* deferred reply pending */
 	struct buf		 held;		/* input read meanwhile */
 	struct ctl_conn		*prev, *next;
