@@ -7,23 +7,11 @@
 tap_tmpdir
 plan 6
 
-FAKE_LOG=$TAP_TMP/fake.log
-FAKE_PORTS=$TAP_TMP/ports.json
-FAKE=$top_srcdir/t/fake-cmd
-export FAKE_LOG FAKE_PORTS top_srcdir
-: > "$FAKE_LOG"
 tap_cleanup_hook() {
 	sim_stop
 }
-sim_start "$FAKE_PORTS"
-daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 300ms" \
-    "cache_timeout = 300ms" "inventory_command = none" \
-    "template_dir = $top_srcdir/templates" \
-    "disable_ap_command = $FAKE disable {host} {miner}" \
-    "copy_script_command = $FAKE copy {host} {script}" \
-    "start_command = $FAKE start {host} {miner}" \
-    "stop_command = $FAKE stop {host} {miner}"
-sim_miners "$TAP_TMP/pilot.conf"
+fake_start
+fake_config "poll_interval = 300ms" "cache_timeout = 300ms"
 
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
 miners_up || bail "miners not up"

@@ -232,3 +232,26 @@ miners_up() {
 		i=$((i + 1))
 	done
 }
+
+# fake_start: the fixture cluster, with t/fake-cmd standing in for the
+# remote commands (its calls are logged in $FAKE_LOG).
+fake_start() {
+	FAKE_LOG=$TAP_TMP/fake.log
+	FAKE_PORTS=$TAP_TMP/ports.json
+	FAKE=$top_srcdir/t/fake-cmd
+	export FAKE_LOG FAKE_PORTS top_srcdir
+	: > "$FAKE_LOG"
+	sim_start "$FAKE_PORTS"
+}
+
+# fake_config [LINE...]: a daemon config for fake_start's cluster;
+# LINEs go into [pilot].
+fake_config() {
+	daemon_config "$TAP_TMP/pilot.conf" "inventory_command = none" \
+	    "template_dir = $top_srcdir/templates" \
+	    "disable_ap_command = $FAKE disable {host} {miner}" \
+	    "copy_script_command = $FAKE copy {host} {script}" \
+	    "start_command = $FAKE start {host} {miner}" \
+	    "stop_command = $FAKE stop {host} {miner}" "$@"
+	sim_miners "$TAP_TMP/pilot.conf"
+}

@@ -9,27 +9,14 @@
 tap_tmpdir
 plan 46
 
-FAKE_LOG=$TAP_TMP/fake.log
-FAKE_PORTS=$TAP_TMP/ports.json
-FAKE=$top_srcdir/t/fake-cmd
-export FAKE_LOG FAKE_PORTS top_srcdir
-: > "$FAKE_LOG"
-
 tap_cleanup_hook() {
 	sim_stop
 }
 
 # conf [LINE...]: the daemon's config with the fake commands.
 conf() {
-	daemon_config "$TAP_TMP/pilot.conf" "poll_interval = 1s" \
-	    "cache_timeout = 1s" "command_timeout = ${CMD_TIMEOUT:-10s}" \
-	    "inventory_command = none" \
-	    "template_dir = $top_srcdir/templates" \
-	    "disable_ap_command = $FAKE disable {host} {miner}" \
-	    "copy_script_command = $FAKE copy {host} {script}" \
-	    "start_command = $FAKE start {host} {miner}" \
-	    "stop_command = $FAKE stop {host} {miner}" "$@"
-	sim_miners "$TAP_TMP/pilot.conf"
+	fake_config "poll_interval = 1s" "cache_timeout = 1s" \
+	    "command_timeout = ${CMD_TIMEOUT:-10s}" "$@"
 }
 
 # wait_get ID PATTERN [SECONDS]: wait until switch get ID matches.
@@ -50,7 +37,7 @@ sim() {
 	    >/dev/null
 }
 
-sim_start "$FAKE_PORTS"
+fake_start
 conf
 daemon_start "$TAP_TMP/pilot.conf" || bail "daemon did not start"
 miners_up || bail "miners not up"
