@@ -7,7 +7,7 @@
 
 . "${top_srcdir:-.}/t/libtap.sh"
 tap_tmpdir
-plan 46
+plan 47
 
 tap_cleanup_hook() {
 	sim_stop
@@ -72,7 +72,12 @@ like "$OUT" "would leave 0feab998-a96e-43a1-b63d-432ecebe8965 wdpost-01: window 
 [ -e "$TAP_TMP/state/switch.json" ]
 is $? 1 "dry-run saves nothing"
 
-# The whole way for the idle worker, with AP disabled first.
+# The whole way for the idle worker, with AP disabled first.  Slow
+# commands and late answers make rounds that began before a command
+# ended arrive after it: such data must neither confirm nor reject it.
+for a in disable start stop; do echo slow > "$FAKE_LOG.$a"; done
+sim fault miner=f01000 kind=delay ms=1500 after=1 'methods=["WorkerStats"]'
+sim fault miner=f01001 kind=delay ms=1500 after=1 'methods=["WorkerStats"]'
 ctl switch new f01000 f01001 count 1 disable-ap
 ok "$RC" "switch new count 1 disable-ap"
 SW1=$(printf '%s\n' "$OUT" | sed -n 's/^switch //p')
@@ -89,6 +94,11 @@ PY
 ok $? "the switch is on disk in the Go tool's layout"
 wait_get "$SW1" "state=complete" 30
 ok $? "the idle worker is moved to complete"
+sim fault-clear miner=f01000 kind=delay
+sim fault-clear miner=f01001 kind=delay
+rm -f "$FAKE_LOG.disable" "$FAKE_LOG.start" "$FAKE_LOG.stop"
+is "$(grep -c "switch $SW1: .*: try" "$TAP_TMP/daemon.log")" 0 \
+    "no round that began before an action judged it"
 is "$(cat "$FAKE_LOG")" "disable worker-04 f01000
 copy worker-04 $TAP_TMP/state/scripts/f01001.sh
 start worker-04 f01001
