@@ -107,6 +107,12 @@ struct json_stream {
 	int			 fast;		/* scan fast down to, or -1 */
 	int			 flat;		/* tokenize a flat element */
 	int			 flatn;		/* tokens made by json_flat */
+	const char *const	*ints;		/* json_ints' names, or NULL */
+	const char *const	*intsof;	/* names of intn and intlen */
+	int			 intn;
+	size_t			 intlen[JSON_INTS_MAX];
+	int			 intsok;	/* json_ints read the element */
+	uint64_t		 intv[JSON_INTS_MAX];
 	const char		*run;		/* kept bytes start here */
 	const char		*estart;	/* element start, this chunk */
 	struct json_buf		 ebuf;
@@ -312,6 +318,18 @@ json_emit(struct json_stream *s, enum json_event ev, struct json_elem *e)
 	return (0);
 }
 
+/* Count and measure the names of s->ints for json_ints. */
+static void
+json_ints_names(struct json_stream *s)
+{
+	int	k;
+
+	for (k = 0; k < JSON_INTS_MAX && s->ints[k] != NULL; k++)
+		s->intlen[k] = strlen(s->ints[k]);
+	s->intn = s->ints[k] == NULL ? k : 0;	/* too many: never used */
+	s->intsof = s->ints;
+}
+
 /* Begin capturing the value that starts at p, at depth d. */
 static void
 json_capture(struct json_stream *s, int d, int kind, const char *p)
@@ -410,6 +428,9 @@ json_walk(struct json_stream *s, const struct json_node *n, int c,
 		if (c == '{' || c == '[')
 			s->kids[d + 1] = n->kids;
 		s->flat = c == '{' && n->type == 'f' && n->kids == NULL;
+		s->ints = s->flat ? n->ints : NULL;
+		if (s->ints != NULL && s->ints != s->intsof)
+			json_ints_names(s);
 	} else if (c == n->type) {
 		s->kids[d + 1] = n->kids;
 		if (n == &s->top[0])
@@ -517,12 +538,16 @@ json_deliver(struct json_stream *s, const char *p)
 			return (json_badtype(s, s->capnode));
 		return (json_emit(s, JSON_EV_NULL, NULL));
 	}
-	if (s->flatn > 0) {
+	memset(&e, 0, sizeof(e));
+	if (s->intsok) {
+		s->intsok = 0;
+		e.ints = s->intv;
+		r = 0;
+	} else if (s->flatn > 0) {
 		r = s->flatn;
 		s->flatn = 0;
 	} else if ((r = json_tokenize(s, buf, len)) == -1)
 		return (-1);
-	memset(&e, 0, sizeof(e));
 	e.buf = buf;
 	e.len = len;
 	e.tok = s->tok;
@@ -1059,10 +1084,10 @@ json_flat(struct json_stream *s, const char *p, const char *e)
 		    (q = json_ws(q, qe)) == NULL)
 			return (p);
 		s->tok[0].size++;
-		if (*q == ',' && ((q = json_ws(q + 1, qe)) == NULL ||
-		    *q != '"'))
-			return (p);
-		if (*q != '}' && *q != '"')
+		if (*q == ',') {
+			if ((q = json_ws(q + 1, qe)) == NULL || *q != '"')
+				return (p);
+		} else if (*q != '}')
 			return (p);
 	}
 	s->tok[0].end = (const char *)q + 1 - s->estart;
@@ -1074,10 +1099,100 @@ json_flat(struct json_stream *s, const char *p, const char *e)
 	return ((const char *)q + 1);
 }
 
+/* Whether the member name at q is name k of json_ints, quote and colon. */
+static inline int
+json_ints_is(struct json_stream *s, const unsigned char *q,
+    const unsigned char *qe, int k)
+{
+	const char	*name = s->ints[k];
+	size_t		 i, n = s->intlen[k];
+
+	if ((size_t)(qe - q) <= n + 2 || q[n] != '"' || q[n + 1] != ':')
+		return (0);
+	for (i = 0; i < n; i++)
+		if (q[i] != (unsigned char)name[i])
+			return (0);
+	return (1);
+}
+
+/* One "name":digits member of json_ints at q, the i-th; after it or NULL. */
+static const unsigned char *
+json_ints_member(struct json_stream *s, const unsigned char *q,
+    const unsigned char *qe, int i, unsigned int *seen)
+{
+	uint64_t	 v = 0;
+	size_t		 nd;
+	int		 k;
+
+	if (*q++ != '"')
+		return (NULL);
+	/* Members come in the rule's order as a rule; try that one first. */
+	if (i < s->intn && json_ints_is(s, q, qe, i))
+		k = i;
+	else
+		for (k = 0; k < s->intn && !json_ints_is(s, q, qe, k); k++)
+			;
+	if (k == s->intn || (*seen & (1u << k)))
+		return (NULL);
+	q += s->intlen[k] + 2;
+	/* No leading zero and at most 19 digits: no overflow to check. */
+	if (*q < '0' || *q > '9' || (*q == '0' && q + 1 < qe &&
+	    q[1] >= '0' && q[1] <= '9'))
+		return (NULL);
+	for (nd = 0; q < qe && *q >= '0' && *q <= '9'; q++, nd++) {
+		if (nd == 19)
+			return (NULL);
+		v = v * 10 + (*q - '0');
+	}
+	if (q == qe)
+		return (NULL);
+	s->intv[k] = v;
+	*seen |= 1u << k;
+	return (q);
+}
+
+/*
+ * Read an element that is exactly an object of the rule's ints, each
+ * once, as plain unsigned integers with no white space, straight into
+ * values: the common shape of StorageList declarations.  p is after the
+ * '{'.  Anything else returns p unchanged for json_flat and jsmn, which
+ * then judge it and word any error.
+ */
+static const char *
+json_ints(struct json_stream *s, const char *p, const char *e)
+{
+	const unsigned char	*q = (const unsigned char *)p;
+	const unsigned char	*qe = (const unsigned char *)e;
+	unsigned int		 seen = 0;
+	int			 i;
+
+	if (s->intn == 0)
+		return (p);
+	for (i = 0;; i++) {
+		if (q == qe ||
+		    (q = json_ints_member(s, q, qe, i, &seen)) == NULL)
+			return (p);
+		if (*q == '}')
+			break;
+		if (*q++ != ',')
+			return (p);
+	}
+	if (seen != (1u << s->intn) - 1)
+		return (p);
+	s->intsok = 1;
+	s->depth--;
+	s->fast = -1;
+	if (json_value_end(s, (const char *)q + 1) == -1)
+		return (NULL);
+	return ((const char *)q + 1);
+}
+
 /* Open an object or array at p. */
 static const char *
 json_open(struct json_stream *s, const char *p)
 {
+	const char	*q;
+
 	if (s->exp != X_VALUE && s->exp != X_VALUE_OR_END)
 		return (json_unexpected(s, p));
 	if (json_value_start(s, *p, p) == -1)
@@ -1088,6 +1203,9 @@ json_open(struct json_stream *s, const char *p)
 		s->fast = s->depth - 1;
 	if (s->flat) {
 		s->flat = 0;
+		if (s->ints != NULL && (q = json_ints(s, p + 1,
+		    s->chunk_end)) != p + 1)
+			return (q);
 		return (json_flat(s, p + 1, s->chunk_end));
 	}
 	return (p + 1);

@@ -452,11 +452,12 @@ mv_decl_elem(struct mview_round *r, struct json_stream *s,
 	char			 safe[80];
 	int			 k;
 
-	if (json_type(e, 0) != JSON_OBJECT) {
+	if (e->ints != NULL)
+		memcpy(v, e->ints, sizeof(v));
+	else if (json_type(e, 0) != JSON_OBJECT) {
 		e->why = "not an object";
 		return (mv_fail(s, e, "path", "declaration"));
-	}
-	if ((k = mv_decl_fields(e, v)) < 0) {
+	} else if ((k = mv_decl_fields(e, v)) < 0) {
 		return (json_stream_fail(s, "path %s: declaration %zu: %s: %s",
 		    json_safe(e->path[0].key, safe, sizeof(safe)),
 		    e->path[1].index, names[-1 - k], e->why));
@@ -551,51 +552,54 @@ mv_round_cb(void *arg, struct json_stream *s, enum json_event ev,
 	}
 }
 
-#define MV_END	{ NULL, JSON_SKIP, 0, 0, NULL }
+#define MV_END	{ NULL, JSON_SKIP, 0, 0, NULL, NULL }
 
 static const struct json_node mv_ws_res[] = {
-	{ "Resources", JSON_SKIP, 0, 0, NULL }, MV_END
+	{ "Resources", JSON_SKIP, 0, 0, NULL, NULL }, MV_END
 };
 static const struct json_node mv_ws_info[] = {
-	{ "Resources", JSON_KEEP, 0, 0, mv_ws_res }, MV_END
+	{ "Resources", JSON_KEEP, 0, 0, mv_ws_res, NULL }, MV_END
 };
 static const struct json_node mv_ws_entry[] = {
-	{ "Info", JSON_KEEP, 0, 0, mv_ws_info },
-	{ "TaskCounts", JSON_SKIP, 0, 0, NULL }, MV_END
+	{ "Info", JSON_KEEP, 0, 0, mv_ws_info, NULL },
+	{ "TaskCounts", JSON_SKIP, 0, 0, NULL, NULL }, MV_END
 };
 static const struct json_node mv_ws[] = {
-	{ NULL, JSON_ELEM, 0, 0, mv_ws_entry }, MV_END
+	{ NULL, JSON_ELEM, 0, 0, mv_ws_entry, NULL }, MV_END
 };
 static const struct json_node mv_item[] = {
-	{ NULL, JSON_ELEM, 0, 0, NULL }, MV_END
-};
-static const struct json_node mv_flat[] = {
-	{ NULL, JSON_ELEM, 'f', 0, NULL }, MV_END
+	{ NULL, JSON_ELEM, 0, 0, NULL, NULL }, MV_END
 };
 static const struct json_node mv_lists[] = {
-	{ NULL, JSON_DESCEND, '[', 1, mv_item }, MV_END
+	{ NULL, JSON_DESCEND, '[', 1, mv_item, NULL }, MV_END
+};
+static const char *const mv_decl_names[] = {
+	"Miner", "Number", "SectorFileType", NULL
+};
+static const struct json_node mv_decl[] = {
+	{ NULL, JSON_ELEM, 'f', 0, NULL, mv_decl_names }, MV_END
 };
 static const struct json_node mv_decls[] = {
-	{ NULL, JSON_DESCEND, '[', 1, mv_flat }, MV_END
+	{ NULL, JSON_DESCEND, '[', 1, mv_decl, NULL }, MV_END
 };
 static const struct json_node mv_reqs[] = {
-	{ "Requests", JSON_DESCEND, '[', 1, mv_item }, MV_END
+	{ "Requests", JSON_DESCEND, '[', 1, mv_item, NULL }, MV_END
 };
 static const struct json_node mv_diag[] = {
-	{ "SchedInfo", JSON_DESCEND, '{', 1, mv_reqs }, MV_END
+	{ "SchedInfo", JSON_DESCEND, '{', 1, mv_reqs, NULL }, MV_END
 };
 
 static const struct json_spec mv_specs[MV_NCALLS] = {
 	[MV_WORKERSTATS] = { "WorkerStats",
-	    { NULL, JSON_DESCEND, '{', 1, mv_ws }, mv_round_cb },
+	    { NULL, JSON_DESCEND, '{', 1, mv_ws, NULL }, mv_round_cb },
 	[MV_WORKERJOBS] = { "WorkerJobs",
-	    { NULL, JSON_DESCEND, '{', 1, mv_lists }, mv_round_cb },
+	    { NULL, JSON_DESCEND, '{', 1, mv_lists, NULL }, mv_round_cb },
 	[MV_STORAGELIST] = { "StorageList",
-	    { NULL, JSON_DESCEND, '{', 1, mv_decls }, mv_round_cb },
+	    { NULL, JSON_DESCEND, '{', 1, mv_decls, NULL }, mv_round_cb },
 	[MV_SCHEDDIAG] = { "SealingSchedDiag",
-	    { NULL, JSON_DESCEND, '{', 1, mv_diag }, mv_round_cb },
+	    { NULL, JSON_DESCEND, '{', 1, mv_diag, NULL }, mv_round_cb },
 	[MV_STORAGELOCAL] = { "StorageLocal",
-	    { NULL, JSON_DESCEND, '{', 1, mv_item }, mv_round_cb }
+	    { NULL, JSON_DESCEND, '{', 1, mv_item, NULL }, mv_round_cb }
 };
 
 /*
@@ -815,15 +819,15 @@ mv_info_cb(void *arg, struct json_stream *s, enum json_event ev,
 }
 
 static const struct json_spec mv_version_spec = { "Version",
-    { NULL, JSON_ELEM, 0, 0, NULL }, mv_version_cb };
+    { NULL, JSON_ELEM, 0, 0, NULL, NULL }, mv_version_cb };
 static const struct json_spec mv_actor_spec = { "ActorAddress",
-    { NULL, JSON_ELEM, 0, 0, NULL }, mv_actor_cb };
+    { NULL, JSON_ELEM, 0, 0, NULL, NULL }, mv_actor_cb };
 static const struct json_spec mv_size_spec = { "ActorSectorSize",
-    { NULL, JSON_ELEM, 0, 0, NULL }, mv_size_cb };
+    { NULL, JSON_ELEM, 0, 0, NULL, NULL }, mv_size_cb };
 static const struct json_spec mv_auth_spec = { "AuthVerify",
-    { NULL, JSON_ELEM, 0, 0, NULL }, mv_auth_cb };
+    { NULL, JSON_ELEM, 0, 0, NULL, NULL }, mv_auth_cb };
 static const struct json_spec mv_info_spec = { "StorageInfo",
-    { NULL, JSON_ELEM, 0, 0, NULL }, mv_info_cb };
+    { NULL, JSON_ELEM, 0, 0, NULL, NULL }, mv_info_cb };
 
 /* A stream that reads the result of Version into v. */
 struct json_stream *

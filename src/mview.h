@@ -53,7 +53,11 @@ struct json_node {
 						   'f' if flat (a hint) */
 	char			 nullok;	/* DESCEND: null is empty */
 	const struct json_node	*kids;		/* rules one level below */
+	const char *const	*ints;		/* flat ELEM: member names of
+						   an all-integer object */
 };
+
+#define JSON_INTS_MAX	4	/* names in a json_node's ints */
 
 /* Events handed to the callback. */
 enum json_event {
@@ -78,6 +82,8 @@ struct json_elem {
 	const char		*why;	/* set by an accessor that failed */
 	const void		*tok;	/* tokens, private to json.c */
 	int			 ntok;
+	const uint64_t		*ints;	/* or the values of the rule's ints,
+					   in its order, all present */
 };
 
 struct json_stream;

@@ -778,6 +778,119 @@ static const struct bad bads[] = {
 	    "StorageLocal: path p1: local path: not a string" }
 };
 
+/* A StorageList body with one declaration d in path p1. */
+#define DECL(d)	"{\"result\":{\"p1\":[" d "]}}"
+
+/*
+ * Declarations in the common shape are read by a fast path, all others
+ * by the tokenizer: both must give the same values and the same errors,
+ * wherever the chunks of the body end.
+ */
+static const struct {
+	const char	*body;
+	uint64_t	 miner, number, ft;	/* when error is NULL */
+	const char	*error;
+} ints[] = {
+	{ DECL("{\"Miner\":1000,\"Number\":7,\"SectorFileType\":1}"),
+	    1000, 7, 1, NULL },
+	{ DECL("{\"SectorFileType\":4,\"Number\":8,\"Miner\":1}"),
+	    1, 8, 4, NULL },
+	{ DECL("{ \"Miner\" : 1 , \"Number\" : 9 , \"SectorFileType\" : 2 }"),
+	    1, 9, 2, NULL },
+	{ DECL("{\"Miner\":1,\"Num\\u0062er\":10,\"SectorFileType\":1}"),
+	    1, 10, 1, NULL },
+	{ DECL("{\"Miner\":1,\"Number\":11,\"SectorFileType\":1,\"X\":\"y\"}"),
+	    1, 11, 1, NULL },
+	{ DECL("{\"Miner\":1,\"Number\":99,\"Number\":12,"
+	    "\"SectorFileType\":1}"), 1, 12, 1, NULL },
+	{ DECL("{\"Miner\":0,\"Number\":0,\"SectorFileType\":0}"),
+	    0, 0, 0, NULL },
+	{ DECL("{\"Miner\":1,\"Number\":9999999999999999999,"
+	    "\"SectorFileType\":1}"), 1, 9999999999999999999ULL, 1, NULL },
+	{ DECL("{\"Miner\":1,\"Number\":18446744073709551615,"
+	    "\"SectorFileType\":4294967295}"), 1, UINT64_MAX, UINT32_MAX,
+	    NULL },
+	{ DECL("{\"Miner\":1,\"Number\":-0,\"SectorFileType\":1}"),
+	    1, 0, 1, NULL },
+	{ DECL("{\"Miner\":1,\"Number\":07,\"SectorFileType\":1}"), 0, 0, 0,
+	    "declaration 0: Number: not a number" },
+	{ DECL("{\"Miner\":1,\"Number\":7.0,\"SectorFileType\":1}"), 0, 0, 0,
+	    "declaration 0: Number: not an integer" },
+	{ DECL("{\"Miner\":1,\"Number\":7e2,\"SectorFileType\":1}"), 0, 0, 0,
+	    "declaration 0: Number: not an integer" },
+	{ DECL("{\"Miner\":1,\"Number\":\"7\",\"SectorFileType\":1}"), 0, 0,
+	    0, "declaration 0: Number: not a number" },
+	{ DECL("{\"Miner\":1,\"Number\":null,\"SectorFileType\":1}"), 0, 0,
+	    0, "declaration 0: Number: null" },
+	{ DECL("{\"Miner\":1,\"Number\":-7,\"SectorFileType\":1}"), 0, 0, 0,
+	    "declaration 0: Number: negative" },
+	{ DECL("{\"Miner\":1,\"Number\":18446744073709551616,"
+	    "\"SectorFileType\":1}"), 0, 0, 0,
+	    "declaration 0: Number: number out of range" },
+	{ DECL("{\"Miner\":1,\"Number\":7}"), 0, 0, 0,
+	    "declaration 0: SectorFileType: missing" },
+	{ DECL("{\"Miner\":1,\"Number\":7,\"SectorFileType\":4294967296}"),
+	    0, 0, 0, "SectorFileType: number out of range" },
+	{ DECL("{\"Miner\":1,\"Number\":7,\"SectorFileType\":1,}"), 0, 0, 0,
+	    "invalid JSON" },
+	{ DECL("{\"Miner\":1,\"Number\":7\"SectorFileType\":1}"), 0, 0, 0,
+	    "invalid JSON" },
+	{ DECL("{\"Miner\":1,\"Number\":7,\"SectorFileType\":1"), 0, 0, 0,
+	    "invalid JSON" },
+	{ DECL("{\"Miner\":1,\"Number\":7,\"SectorFileType\":1}}"), 0, 0, 0,
+	    "invalid JSON" },
+	{ DECL("{\"MinerX\":1,\"Number\":7,\"SectorFileType\":1}"), 0, 0,
+	    0, "declaration 0: Miner: missing" },
+	{ DECL("{\"Miner\":1,\"Number\":7,\"SectorFileType\":1,"
+	    "\"Miner\":2}"), 2, 7, 1, NULL },
+	{ DECL("[1,2,3]"), 0, 0, 0, "declaration: not an object" }
+};
+
+/* Every case of ints, cut into chunks of many sizes. */
+static void
+test_ints(void)
+{
+	static const size_t	 chunks[] = { 1, 2, 3, 5, 8, 13, 31, 4096 };
+	struct mview_round	*r;
+	char			 err[512], d[96];
+	size_t			 i, c, len, bad;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		len = strlen(ints[i].body);
+		for (c = bad = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			r = mview_round_new();
+			if (feed(mview_resp_round(r, MV_STORAGELIST),
+			    ints[i].body, len, chunks[c], err, sizeof(err)) ==
+			    -1) {
+				if (ints[i].error == NULL ||
+				    strstr(err, ints[i].error) == NULL) {
+					snprintf(d, sizeof(d), "ints %zu, "
+					    "chunk %zu", i, chunks[c]);
+					is_str(err, ints[i].error ?
+					    ints[i].error : "(no error)", d);
+					bad++;
+				}
+			} else if (ints[i].error != NULL || r->ndecl != 1 ||
+			    r->miner[r->decl[0].miner] != ints[i].miner ||
+			    r->decl[0].number != ints[i].number ||
+			    r->decl[0].ft != ints[i].ft) {
+				printf("# ints %zu, chunk %zu: %zu declarations"
+				    ", first %llu/%llu/%llu\n", i, chunks[c],
+				    r->ndecl, r->ndecl ? (unsigned long long)
+				    r->miner[r->decl[0].miner] : 0ULL,
+				    r->ndecl ? (unsigned long long)
+				    r->decl[0].number : 0ULL, r->ndecl ?
+				    (unsigned long long)r->decl[0].ft : 0ULL);
+				bad++;
+			}
+			mview_round_free(r);
+		}
+		ok(bad == 0, "declaration %zu read alike in every chunking%s%s",
+		    i, ints[i].error ? ": " : "", ints[i].error ?
+		    ints[i].error : "");
+	}
+}
+
 /* Responses the spec does not allow: an error, never a crash. */
 static void
 test_bad(void)
@@ -1231,6 +1344,7 @@ main(void)
 	test_stock_f01001();
 	test_memory();
 	test_bad();
+	test_ints();
 	test_errors();
 	test_variants();
 	test_small();

@@ -21,6 +21,11 @@
 
 #define CHUNK	16384
 
+static const char	*names[4] = {
+	"WorkerStats", "WorkerJobs", "StorageList", "SchedDiag"
+};
+static double		 spent[5];	/* CPU s per response, then build */
+
 /* CPU seconds used by the process so far, user + system. */
 static double
 cpu_now(void)
@@ -65,29 +70,31 @@ feed_file(struct json_stream *s, const char *dir, const char *name)
 static long long
 refresh(const char *dir, struct mview **vp)
 {
-	static const char	*names[4] = {
-		"WorkerStats", "WorkerJobs", "StorageList", "SchedDiag"
-	};
 	struct mview_round	*r;
 	long long		 n, total = 0;
+	double			 t;
 	char			*cause;
 	int			 c;
 
 	if ((r = mview_round_new()) == NULL)
 		return (-1);
 	for (c = 0; c < 4; c++) {
+		t = cpu_now();
 		if ((n = feed_file(mview_resp_round(r, c), dir, names[c])) ==
 		    -1) {
 			mview_round_free(r);
 			return (-1);
 		}
 		total += n;
+		spent[c] += cpu_now() - t;
 	}
+	t = cpu_now();
 	if ((*vp = mview_build(r, NULL, NULL, NULL, &cause)) == NULL) {
 		fprintf(stderr, "build: %s\n", cause);
 		total = -1;
 	}
 	mview_round_free(r);
+	spent[4] += cpu_now() - t;
 	return (total);
 }
 
@@ -137,6 +144,10 @@ main(int argc, char *argv[])
 	    "%.0fMB/s peak-rss=%.1fMiB\n", rounds, bytes, t1 - t0,
 	    (t1 - t0) / rounds, bytes / 1e6 / (t1 - t0),
 	    ru.ru_maxrss / 1024.0);
+	for (i = 0; i < 5; i++)
+		printf("%s%s %.3fs", i ? ", " : "per round: ",
+		    i < 4 ? names[i] : "build", spent[i] / rounds);
+	printf("\n");
 	mview_free(v);
 	return (0);
 }
