@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential autoconf automake pkg-config
 libuv1-dev libcurl4-openssl-dev uuid-dev libinih-dev libjsmn-dev
 libsystemd-dev mandoc socat valgrind python3 shellcheck curl passwd
-util-linux ansible-core"
+util-linux ansible-core musl-tools"
 
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
