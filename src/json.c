@@ -56,7 +56,7 @@ enum {
 enum { IN_NONE, IN_STR, IN_ESC, IN_HEX, IN_PRIM };
 
 /* What a capture is for. */
-enum { CAP_ELEM, CAP_NULL, CAP_ERROR };
+enum { CAP_ELEM, CAP_NULL, CAP_ERROR, CAP_ID };
 
 static const unsigned char json_cls[256] = {
 	[' '] = C_WS, ['\t'] = C_WS, ['\n'] = C_WS, ['\r'] = C_WS,
@@ -80,7 +80,7 @@ struct json_buf {
 struct json_stream {
 	const struct json_spec	*spec;
 	void			*arg;
-	struct json_node	 env[3];	/* result, error, end */
+	struct json_node	 env[4];	/* result, error, id, end */
 	struct json_node	 top[2];	/* the envelope object, end */
 	int			 failed;
 	char			 err[JSON_ERR_MAX];
@@ -130,6 +130,10 @@ struct json_stream {
 	int			 npath;
 
 	int			 seen_result;
+	int			 seen_id;
+	int			 wantid;	/* the request's id is known */
+	uint64_t		 id;		/* the request's id */
+	int			 idnull;	/* the response's id was null */
 	int			 seen_error;
 	jsmntok_t		*tok;
 	int			 ntokmax;
@@ -176,6 +180,8 @@ json_stream_new(const struct json_spec *spec, void *arg)
 	s->env[0].key = "result";
 	s->env[1].key = "error";
 	s->env[1].action = JSON_ELEM;
+	s->env[2].key = "id";
+	s->env[2].action = JSON_ELEM;
 	s->top[0].key = "response";
 	s->top[0].action = JSON_DESCEND;
 	s->top[0].type = '{';
@@ -185,6 +191,14 @@ json_stream_new(const struct json_spec *spec, void *arg)
 	s->cap = s->skip = s->fast = -1;
 	s->exp = X_VALUE;
 	return (s);
+}
+
+/* The id of the request: the response must carry the same. */
+void
+json_stream_expect_id(struct json_stream *s, uint64_t id)
+{
+	s->wantid = 1;
+	s->id = id;
 }
 
 /* Free a stream. */
@@ -414,6 +428,8 @@ json_walk(struct json_stream *s, const struct json_node *n, int c,
 		return (json_stream_fail(s, "more than one result"));
 	if (n == &s->env[1] && s->seen_error++)
 		return (json_stream_fail(s, "more than one error"));
+	if (n == &s->env[2] && s->seen_id++)
+		return (json_stream_fail(s, "more than one id"));
 	if (n == NULL || n->action == JSON_SKIP || n->action == JSON_KEEP) {
 		s->skip = d;
 		return (0);
@@ -423,6 +439,8 @@ json_walk(struct json_stream *s, const struct json_node *n, int c,
 		return (-1);
 	if (n == &s->env[1])
 		json_capture(s, d, CAP_ERROR, p);
+	else if (n == &s->env[2])
+		json_capture(s, d, CAP_ID, p);
 	else if (n->action == JSON_ELEM) {
 		json_capture(s, d, CAP_ELEM, p);
 		if (c == '{' || c == '[')
@@ -511,6 +529,40 @@ json_rpc_fail(struct json_stream *s, struct json_elem *e)
 	return (-1);
 }
 
+/*
+ * Check the response's id against the request's.  A null id is judged
+ * at the end: with an error object the error says more.
+ */
+static int
+json_rpc_id(struct json_stream *s, struct json_elem *e)
+{
+	const char	*text;
+	char		 raw[80], safe[80];
+	uint64_t	 v;
+	size_t		 n;
+
+	if (!s->wantid)
+		return (0);
+	if (json_type(e, 0) == JSON_NULL) {
+		s->idnull = 1;
+		return (0);
+	}
+	if (json_type(e, 0) == JSON_NUMBER && json_u64(e, 0, &v) == 0 &&
+	    v == s->id)
+		return (0);
+	if ((text = json_raw(e, 0, &n)) == NULL)
+		return (json_stream_fail(s, "response id: invalid"));
+	if (json_type(e, 0) == JSON_STRING)
+		text--, n += 2;			/* with its quotes */
+	if (n >= sizeof(raw))
+		n = sizeof(raw) - 1;
+	memcpy(raw, text, n);
+	raw[n] = '\0';
+	return (json_stream_fail(s, "response id %s is not the request's "
+	    "(%llu)", json_safe(raw, safe, sizeof(safe)),
+	    (unsigned long long)s->id));
+}
+
 /* The captured value ends before p: hand it over. */
 static int
 json_deliver(struct json_stream *s, const char *p)
@@ -554,6 +606,8 @@ json_deliver(struct json_stream *s, const char *p)
 	e.ntok = r;
 	if (s->capkind == CAP_ERROR)
 		return (json_rpc_fail(s, &e));
+	if (s->capkind == CAP_ID)
+		return (json_rpc_id(s, &e));
 	return (json_emit(s, JSON_EV_ELEM, &e));
 }
 
@@ -1350,6 +1404,9 @@ json_stream_end(struct json_stream *s)
 		    s->offset));
 	if (!s->seen_result)
 		return (json_stream_fail(s, "no result in the response"));
+	if (s->wantid && (!s->seen_id || s->idnull))
+		return (json_stream_fail(s, "%s in the response",
+		    s->idnull ? "null id" : "no id"));
 	return (json_emit(s, JSON_EV_END, NULL));
 }
 

@@ -261,6 +261,7 @@ miner_call_start(struct miner_call *c, const char *params,
 	c->rpc = rpc_start(c->m->address, c->m->token,
 	    miner_method_name(c->method), params, &o);
 	c->rpc->sinkarg = c;
+	json_stream_expect_id(js, c->rpc->id);
 	c->m->stat[c->method].calls++;
 }
 

@@ -105,6 +105,7 @@ struct json_time {
 };
 
 struct json_stream *json_stream_new(const struct json_spec *, void *);
+void		 json_stream_expect_id(struct json_stream *, uint64_t);
 int		 json_stream_feed(struct json_stream *, const void *, size_t);
 int		 json_stream_end(struct json_stream *);
 const char	*json_stream_error(const struct json_stream *);

@@ -312,7 +312,7 @@ rpc_start(const char *addr, const char *token, const char *method,
 	c->id = rpc_nextid++;
 	c->method = xstrdup(method);
 	c->url = util_printf("http://%s/rpc/v0", addr);
-	/* XXX The answer's id is not compared: one call per connection. */
+	/* The answer's id is compared by the caller's JSON stream. */
 	c->request = util_printf("{\"jsonrpc\":\"2.0\",\"id\":%lu,"
 	    "\"method\":\"Filecoin.%s\",\"params\":%s}", c->id, method,
 	    params ? params : "[]");

@@ -23,7 +23,7 @@
 command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 is needed"
 [ -x "$LOTUS_PILOTD" ] || skip_all "$LOTUS_PILOTD is not built"
 
-plan 117
+plan 133
 tap_tmpdir
 
 SIMTOOL=$top_srcdir/tools/lotus-sim
@@ -317,6 +317,14 @@ fault_case "garbage" "kind=garbage methods=WorkerStats" \
     "WorkerStats: invalid JSON"
 fault_case "truncated body" "kind=truncate methods=WorkerStats" \
     "WorkerStats: .*(truncated|transfer closed)"
+fault_case "another response id" "kind=badid methods=WorkerJobs" \
+    "WorkerJobs: response id [0-9]+ is not the request's \([0-9]+\)"
+fault_case "null response id" "kind=badid id=null methods=StorageList" \
+    "StorageList: null id in the response"
+fault_case "no response id" "kind=badid id=none methods=SealingSchedDiag" \
+    "SealingSchedDiag: no id in the response"
+fault_case "string response id" "kind=badid id=\"7\" methods=WorkerStats" \
+    "WorkerStats: response id \"7\" is not the request's"
 fault_case "read-only token" "kind=readonly" \
     "AuthVerify: the token lacks the admin permission \(it has read only\)"
 
