@@ -47,13 +47,24 @@ static int
 switchcmd_parse(struct reply *r, int argc, char **argv,
     struct switchcmd_req *q)
 {
-	int		 i;
+	static const char	*words[] = {
+		"disable-ap", "dry-run", "count", "worker"
+	};
+	unsigned int		 seen = 0;
+	int			 i, k;
 
-	/* XXX A word given twice (count 1 count 2) is taken, the last wins. */
 	memset(q, 0, sizeof(*q));
 	q->from = argv[0];
 	q->to = argv[1];
 	for (i = 2; i < argc; i++) {
+		for (k = 0; k < 4 && strcmp(argv[i], words[k]) != 0; k++)
+			;
+		if (k < 4 && (seen & (1u << k))) {
+			reply_error(r, RC_USAGE, "\"%s\" given twice",
+			    argv[i]);
+			return (-1);
+		}
+		seen |= k < 4 ? 1u << k : 0;
 		if (strcmp(argv[i], "disable-ap") == 0)
 			q->disable_ap = 1;
 		else if (strcmp(argv[i], "dry-run") == 0)
@@ -567,37 +578,111 @@ switchcmd_list(struct reply *r, int argc, char **argv)
 	buf_free(&j);
 }
 
-/* A change of a switch is on disk (or not): answer. */
+/* A worker's fields before a resume, to put back if it is not saved. */
+struct switchcmd_wold {
+	enum worker_step	 step;
+	int			 tries;
+	uint64_t		 since;
+	int			 start_tried;
+};
+
+/* A cancel or resume being written: what it changed, to undo it. */
+struct switchcmd_undo {
+	struct reply		*r;
+	char			 id[37];
+	const char		*what;		/* "canceled", "resumed" */
+	enum switch_state	 state;
+	size_t			 nw;
+	struct switchcmd_wold	 w[];
+};
+
+/* Note the state of S and of its workers before a cancel or resume. */
+static struct switchcmd_undo *
+switchcmd_undo_new(struct sw *s, const char *what)
+{
+	struct switchcmd_undo	*u;
+	size_t			 i;
+
+	u = xcalloc(1, sizeof(*u) + s->nw * sizeof(u->w[0]));
+	memcpy(u->id, s->id, sizeof(u->id));
+	u->what = what;
+	u->state = s->state;
+	u->nw = s->nw;
+	for (i = 0; i < s->nw; i++) {
+		u->w[i].step = s->w[i].step;
+		u->w[i].tries = s->w[i].tries;
+		u->w[i].since = s->w[i].since;
+		u->w[i].start_tried = s->w[i].start_tried;
+	}
+	return (u);
+}
+
+/*
+ * A cancel or resume is on disk, or not: then it is undone, in memory
+ * and in a new write, and the answer is the error.  No step is taken
+ * while it is written (unsaved); a resumed switch goes on once saved.
+ */
 static void
 switchcmd_saved(int rv, const char *cause, void *arg)
 {
-	struct reply	*r = arg;
+	struct switchcmd_undo	*u = arg;
+	struct sw		*s = switch_find(u->id);
+	size_t			 i;
 
-	/*
-	 * XXX A failed write leaves the cancel or resume in memory only: it
-	 * is undone by a restart.  Reverting it here needs the old steps.
-	 */
-	if (rv != 0)
-		reply_error(r, RC_INTERNAL, "not saved: %s", cause);
-	reply_finish(r);
+	if (s != NULL)
+		s->unsaved = 0;
+	if (rv != 0) {
+		log_warnx("switch %s: not %s, state file: %s", u->id,
+		    u->what, cause);
+		reply_error(u->r, RC_INTERNAL, "switch %s not %s: %s", u->id,
+		    u->what, cause);
+		if (s != NULL && s->nw == u->nw) {
+			s->state = u->state;
+			for (i = 0; i < s->nw; i++) {
+				s->w[i].step = u->w[i].step;
+				s->w[i].tries = u->w[i].tries;
+				s->w[i].since = u->w[i].since;
+				s->w[i].start_tried = u->w[i].start_tried;
+			}
+			switch_save(NULL, NULL);
+		}
+	} else if (s != NULL && s->state == SW_SWITCHING)
+		switch_kick(s);
+	reply_finish(u->r);
+	free(u);
+}
+
+/* Refuse a change to S while another one is being written. */
+static int
+switchcmd_busy(struct reply *r, const struct sw *s)
+{
+	if (!s->unsaved)
+		return (0);
+	reply_error(r, RC_CONFLICT, "switch %s: a change is being saved; try "
+	    "again", s->id);
+	return (-1);
 }
 
 /* switch cancel ID: no further steps; half-moved workers are named. */
 void
 switchcmd_cancel(struct reply *r, int argc, char **argv)
 {
-	struct sw	*s;
-	size_t		 i;
+	struct switchcmd_undo	*u;
+	struct sw		*s;
+	size_t			 i;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL)
+	if ((s = switchcmd_find(r, argv[0])) == NULL ||
+	    switchcmd_busy(r, s) == -1)
 		return;
 	if (s->state != SW_SWITCHING) {
 		reply_error(r, RC_CONFLICT, "switch %s is %s, not switching",
 		    s->id, switch_state_name(s->state));
 		return;
 	}
+	u = switchcmd_undo_new(s, "canceled");
 	s->state = SW_CANCELED;
+	s->unsaved = 1;
 	log_info("switch %s: canceled", s->id);
 	reply_line(r, "canceled %s", s->id);
 	for (i = 0; i < s->nw; i++) {
@@ -619,7 +704,8 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 			    "worker under %s (lotus-worker tasks enable AP "
 			    "turns it back on)", w->hostname, s->from);
 	}
-	switch_save(switchcmd_saved, reply_defer(r));
+	u->r = reply_defer(r);
+	switch_save(switchcmd_saved, u);
 }
 
 /* The file without the switch is on disk (or not): finish the remove. */
@@ -651,7 +737,8 @@ switchcmd_remove(struct reply *r, int argc, char **argv)
 	struct sw		*s;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL)
+	if ((s = switchcmd_find(r, argv[0])) == NULL ||
+	    switchcmd_busy(r, s) == -1)
 		return;
 	if (s->state == SW_SWITCHING) {
 		reply_error(r, RC_CONFLICT, "switch %s is active; cancel it "
@@ -691,17 +778,20 @@ switchcmd_retry_step(enum worker_step step)
 void
 switchcmd_resume(struct reply *r, int argc, char **argv)
 {
-	struct sw	*s;
-	size_t		 i;
+	struct switchcmd_undo	*u;
+	struct sw		*s;
+	size_t			 i;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL)
+	if ((s = switchcmd_find(r, argv[0])) == NULL ||
+	    switchcmd_busy(r, s) == -1)
 		return;
 	if (s->state == SW_SWITCHING || s->state == SW_COMPLETE) {
 		reply_error(r, RC_CONFLICT, "switch %s is %s; nothing to "
 		    "resume", s->id, switch_state_name(s->state));
 		return;
 	}
+	u = switchcmd_undo_new(s, "resumed");
 	for (i = 0; i < s->nw; i++) {
 		struct sw_worker *w = &s->w[i];
 
@@ -716,10 +806,11 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 		    switch_step_name(w->step));
 	}
 	s->state = SW_SWITCHING;
+	s->unsaved = 1;
 	log_info("switch %s: resumed", s->id);
 	reply_line(r, "resumed %s", s->id);
-	switch_save(switchcmd_saved, reply_defer(r));
-	switch_kick(s);
+	u->r = reply_defer(r);
+	switch_save(switchcmd_saved, u);
 }
 
 /* One metric family of RPC statistics, per miner and method. */

@@ -7,7 +7,7 @@
 
 . "${top_srcdir:-.}/t/libtap.sh"
 tap_tmpdir
-plan 47
+plan 52
 
 tap_cleanup_hook() {
 	sim_stop
@@ -46,6 +46,12 @@ miners_up || bail "miners not up"
 ctl switch new f01000 f01001
 is "$RC:$ERR" "2:pilotctl: bad-usage: say which workers: count N, count all, or worker ID[,ID...] (one of them)" \
     "a forgotten count moves nothing"
+ctl switch new f01000 f01001 count 1 count 2
+is "$RC:$ERR" '2:pilotctl: bad-usage: "count" given twice' \
+    "a word given twice is refused, not the last taken"
+ctl switch new f01000 f01001 count 1 dry-run dry-run
+is "$RC:$ERR" '2:pilotctl: bad-usage: "dry-run" given twice' \
+    "so is a flag given twice"
 ctl switch new f01000 t01000 count 1
 is "$RC:$ERR" "2:pilotctl: bad-usage: from and to are the same miner" \
     "from and to must differ (f and t name one actor)"
@@ -177,8 +183,21 @@ wait_get "$SW4" "waiting for: .*PC1" 10
 ok $? "a busy worker waits, naming its PC1 work"
 ctl switch remove "$SW4"
 like "$RC:$ERR" "1:.*is active; cancel it first" "an active switch cannot be removed"
+# A cancel that cannot be written is undone: the switch goes on.  The
+# state file made a directory fails every write, even for root.
+mv "$TAP_TMP/state/switch.json" "$TAP_TMP/switch.json.keep"
+mkdir -p "$TAP_TMP/state/switch.json/x"
+ctl switch cancel "$SW4"
+like "$RC:$ERR" "^1:pilotctl: internal: switch $SW4 not canceled: " \
+    "a cancel that cannot be saved is refused, with the reason"
+ctl switch get "$SW4"
+like "$OUT" "state=switching" "and undone: the switch is still switching"
+rm -rf "$TAP_TMP/state/switch.json"
+mv "$TAP_TMP/switch.json.keep" "$TAP_TMP/state/switch.json"
 ctl switch cancel "$SW4"
 like "$OUT" "^canceled $SW4" "cancel stops the switch"
+grep -q "\"id\":\"$SW4\",\"state\":2," "$TAP_TMP/state/switch.json"
+ok $? "and the canceled switch is on disk"
 ctl switch new f01000 f01001 worker worker-01 dry-run
 like "$OUT" "would move 90ff1fb6-6cb8-4d4a-924f-9171f1d11f08 worker-01" \
     "the workers of a canceled switch can be picked again"
