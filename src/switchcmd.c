@@ -596,6 +596,23 @@ struct switchcmd_undo {
 	struct switchcmd_wold	 w[];
 };
 
+/* Copy what resume changes of W to O, or back from O when BACK. */
+static void
+switchcmd_wcopy(struct switchcmd_wold *o, struct sw_worker *w, int back)
+{
+	if (back) {
+		w->step = o->step;
+		w->tries = o->tries;
+		w->since = o->since;
+		w->start_tried = o->start_tried;
+	} else {
+		o->step = w->step;
+		o->tries = w->tries;
+		o->since = w->since;
+		o->start_tried = w->start_tried;
+	}
+}
+
 /* Note the state of S and of its workers before a cancel or resume. */
 static struct switchcmd_undo *
 switchcmd_undo_new(struct sw *s, const char *what)
@@ -608,12 +625,8 @@ switchcmd_undo_new(struct sw *s, const char *what)
 	u->what = what;
 	u->state = s->state;
 	u->nw = s->nw;
-	for (i = 0; i < s->nw; i++) {
-		u->w[i].step = s->w[i].step;
-		u->w[i].tries = s->w[i].tries;
-		u->w[i].since = s->w[i].since;
-		u->w[i].start_tried = s->w[i].start_tried;
-	}
+	for (i = 0; i < s->nw; i++)
+		switchcmd_wcopy(&u->w[i], &s->w[i], 0);
 	return (u);
 }
 
@@ -638,12 +651,8 @@ switchcmd_saved(int rv, const char *cause, void *arg)
 		    u->what, cause);
 		if (s != NULL && s->nw == u->nw) {
 			s->state = u->state;
-			for (i = 0; i < s->nw; i++) {
-				s->w[i].step = u->w[i].step;
-				s->w[i].tries = u->w[i].tries;
-				s->w[i].since = u->w[i].since;
-				s->w[i].start_tried = u->w[i].start_tried;
-			}
+			for (i = 0; i < s->nw; i++)
+				switchcmd_wcopy(&u->w[i], &s->w[i], 1);
 			switch_save(NULL, NULL);
 		}
 	} else if (s != NULL && s->state == SW_SWITCHING)
