@@ -57,6 +57,34 @@ static void	 control_read(uv_stream_t *, ssize_t, const uv_buf_t *);
 static void	 control_quit(struct ctl_conn *);
 static void	 control_input(struct ctl_conn *, const char *, size_t);
 
+/* Check that the directory of the socket PATH exists, for a clear word. */
+static int
+control_check_dir(const char *path, char **cause)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	int		 rv = 0;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1) {
+		*cause = util_printf("cannot listen on %s: directory %s: %s",
+		    path, dir, strerror(errno));
+		rv = -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		*cause = util_printf("cannot listen on %s: %s is not a "
+		    "directory", path, dir);
+		rv = -1;
+	}
+	free(dir);
+	return (rv);
+}
+
 /* Tell whether a daemon answers on PATH; remove a stale socket file. */
 static int
 control_check(const char *path, char **cause)
@@ -67,7 +95,7 @@ control_check(const char *path, char **cause)
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
-			return (0);
+			return (control_check_dir(path, cause));
 		*cause = util_printf("cannot stat %s: %s", path,
 		    strerror(errno));
 		return (-1);

@@ -106,6 +106,17 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log an error the daemon does not survive (it exits after). */
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, NULL, fmt, ap);
+	va_end(ap);
+}
+
 /* Log an informational line. */
 void
 log_info(const char *fmt, ...)

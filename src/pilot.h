@@ -165,6 +165,8 @@ void		 log_warn(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		 log_warnx(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
+void		 log_errx(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
 void		 log_info(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		 log_debug(const char *, ...)

@@ -568,7 +568,9 @@ main(int argc, char *argv[])
 	if ((rv = build_request(json, argc, argv, &req, &len)) == 0)
 		rv = run(&c, req, len);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warn("cannot write the reply");
+		/* A reader that stopped early (| head) wants no message. */
+		if (errno != EPIPE)
+			warn("cannot write the reply");
 		if (rv == 0)
 			rv = EXIT_REFUSED;
 	}

@@ -238,7 +238,7 @@ pilotd_fail(int notify_fd, const char *cause)
 	char	 msg[1024];
 	int	 n;
 
-	log_warnx("%s", cause);
+	log_errx("%s", cause);
 	if (notify_fd == -1)
 		return;
 	n = snprintf(msg, sizeof(msg), "%c%s", 1, cause);

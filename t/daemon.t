@@ -5,7 +5,7 @@
 
 . "${top_srcdir:-.}/t/libtap.sh"
 tap_tmpdir
-plan 24
+plan 25
 
 TUSER=lpt-user$$
 RGROUP=lpt-read$$
@@ -80,6 +80,13 @@ like "$out" "$TAP_TMP/pilot.sock exists and is not a socket" \
     "a regular file at the socket path is refused"
 is "$(cat "$TAP_TMP/pilot.sock")" keep "and left alone"
 rm -f "$TAP_TMP/pilot.sock"
+
+# A socket in a directory that does not exist: the directory is named.
+printf '[pilot]\nsocket = %s\nstate_dir = %s\n' \
+    "$TAP_TMP/nodir/sub/pilot.sock" "$TAP_TMP/state" > "$TAP_TMP/nodir.conf"
+out=$("$LOTUS_PILOTD" -f -c "$TAP_TMP/nodir.conf" 2>&1)
+like "$out" "error: cannot listen on $TAP_TMP/nodir/sub/pilot.sock: directory $TAP_TMP/nodir/sub: No such file or directory" \
+    "a missing socket directory is named as the reason"
 
 # Background mode: the parent exits 0 once the socket listens.
 "$LOTUS_PILOTD" -c "$TAP_TMP/pilot.conf"

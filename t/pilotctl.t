@@ -13,7 +13,7 @@
 command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 is needed"
 [ -x "$PILOTCTL" ] || skip_all "$PILOTCTL is not built"
 
-plan 49
+plan 50
 tap_tmpdir
 unset PILOTCTL_SOCKET
 FAKE_PID=
@@ -197,3 +197,11 @@ echo "$tok x" | "$PILOTCTL" -s "$GOOD" miner add f01000 192.0.2.1:2345 - \
     2>"$TAP_TMP/stderr"
 is "$?" 2 "token with a space: exit 2"
 unlike "$(cat "$TAP_TMP/stderr")" "$tok" "token with a space: not printed"
+
+# A reader that has gone (pilotctl ... | head): exit 1 and no message.
+out=$("$PYTHON3" -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+print(p.returncode, repr(p.stderr.decode()))' "$PILOTCTL" -s "$GOOD" status)
+is "$out" "1 ''" "a closed pipe on stdout: exit 1, no message"
