@@ -940,7 +940,9 @@ switch_worker_busy(const char *from, const char *id)
 	size_t		 i;
 
 	for (s = switch_list; s != NULL; s = s->next) {
-		if (s->state != SW_SWITCHING && s->state != SW_ERROR)
+		/* A change being written may yet be undone: busy. */
+		if (s->state != SW_SWITCHING && s->state != SW_ERROR &&
+		    !s->unsaved)
 			continue;
 		if (miner_find(s->from) != miner_find(from))
 			continue;

@@ -77,6 +77,7 @@ struct sw {
 	int			 disable_ap;
 	uint64_t		 created;	/* wall ms */
 	int			 unsaved;	/* not on disk yet: no steps */
+	int			 canceling;	/* a cancel is being written */
 	int			 removing;	/* left out of the file */
 	struct sw_worker	*w;
 	size_t			 nw;

@@ -578,81 +578,105 @@ switchcmd_list(struct reply *r, int argc, char **argv)
 	buf_free(&j);
 }
 
-/* A worker's fields before a resume, to put back if it is not saved. */
+/* A worker's fields before and after a resume, to undo it if unsaved. */
 struct switchcmd_wold {
 	enum worker_step	 step;
 	int			 tries;
 	uint64_t		 since;
 	int			 start_tried;
+	enum worker_step	 nstep;		/* as the resume left it */
+	uint64_t		 nsince;
 };
 
 /* A cancel or resume being written: what it changed, to undo it. */
 struct switchcmd_undo {
 	struct reply		*r;
 	char			 id[37];
-	const char		*what;		/* "canceled", "resumed" */
+	int			 resume;
 	enum switch_state	 state;
 	size_t			 nw;
 	struct switchcmd_wold	 w[];
 };
 
-/* Copy what resume changes of W to O, or back from O when BACK. */
-static void
-switchcmd_wcopy(struct switchcmd_wold *o, struct sw_worker *w, int back)
-{
-	if (back) {
-		w->step = o->step;
-		w->tries = o->tries;
-		w->since = o->since;
-		w->start_tried = o->start_tried;
-	} else {
-		o->step = w->step;
-		o->tries = w->tries;
-		o->since = w->since;
-		o->start_tried = w->start_tried;
-	}
-}
-
 /* Note the state of S and of its workers before a cancel or resume. */
 static struct switchcmd_undo *
-switchcmd_undo_new(struct sw *s, const char *what)
+switchcmd_undo_new(struct sw *s, int resume)
 {
 	struct switchcmd_undo	*u;
 	size_t			 i;
 
 	u = xcalloc(1, sizeof(*u) + s->nw * sizeof(u->w[0]));
 	memcpy(u->id, s->id, sizeof(u->id));
-	u->what = what;
+	u->resume = resume;
 	u->state = s->state;
 	u->nw = s->nw;
-	for (i = 0; i < s->nw; i++)
-		switchcmd_wcopy(&u->w[i], &s->w[i], 0);
+	for (i = 0; i < s->nw; i++) {
+		u->w[i].step = u->w[i].nstep = s->w[i].step;
+		u->w[i].tries = s->w[i].tries;
+		u->w[i].since = u->w[i].nsince = s->w[i].since;
+		u->w[i].start_tried = s->w[i].start_tried;
+	}
 	return (u);
+}
+
+/*
+ * Undo a resume that could not be saved: the switch's state, and each
+ * worker the resume moved that has not moved since (a command that ran
+ * meanwhile keeps its outcome).
+ */
+static void
+switchcmd_unresume(struct switchcmd_undo *u, struct sw *s)
+{
+	struct switchcmd_wold	*o;
+	size_t			 i;
+
+	if (s->nw != u->nw)
+		return;
+	if (s->state == SW_SWITCHING)
+		s->state = u->state;
+	for (i = 0; i < s->nw; i++) {
+		o = &u->w[i];
+		if ((o->nstep == o->step && o->nsince == o->since) ||
+		    s->w[i].step != o->nstep || s->w[i].since != o->nsince)
+			continue;
+		s->w[i].step = o->step;
+		s->w[i].tries = o->tries;
+		s->w[i].since = o->since;
+		s->w[i].start_tried = o->start_tried;
+	}
 }
 
 /*
  * A cancel or resume is on disk, or not: then it is undone, in memory
  * and in a new write, and the answer is the error.  No step is taken
- * while it is written (unsaved); a resumed switch goes on once saved.
+ * while it is written (unsaved).  A cancel changes the switch in memory
+ * only once it is on disk (until then the file shows it, canceling); a
+ * resumed switch goes on once saved.
  */
 static void
 switchcmd_saved(int rv, const char *cause, void *arg)
 {
 	struct switchcmd_undo	*u = arg;
 	struct sw		*s = switch_find(u->id);
-	size_t			 i;
+	const char		*what = u->resume ? "resumed" : "canceled";
 
-	if (s != NULL)
+	if (s != NULL) {
 		s->unsaved = 0;
+		s->canceling = 0;
+		/* Complete or failed meanwhile: that stands, and is saved. */
+		if (!u->resume && rv == 0 && s->state == SW_SWITCHING)
+			s->state = SW_CANCELED;
+		else if (!u->resume && rv == 0)
+			switch_save(NULL, NULL);
+	}
 	if (rv != 0) {
-		log_warnx("switch %s: not %s, state file: %s", u->id,
-		    u->what, cause);
+		log_warnx("switch %s: not %s, state file: %s", u->id, what,
+		    cause);
 		reply_error(u->r, RC_INTERNAL, "switch %s not %s: %s", u->id,
-		    u->what, cause);
-		if (s != NULL && s->nw == u->nw) {
-			s->state = u->state;
-			for (i = 0; i < s->nw; i++)
-				switchcmd_wcopy(&u->w[i], &s->w[i], 1);
+		    what, cause);
+		if (s != NULL) {
+			if (u->resume)
+				switchcmd_unresume(u, s);
 			switch_save(NULL, NULL);
 		}
 	} else if (s != NULL && s->state == SW_SWITCHING)
@@ -689,8 +713,8 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 		    s->id, switch_state_name(s->state));
 		return;
 	}
-	u = switchcmd_undo_new(s, "canceled");
-	s->state = SW_CANCELED;
+	u = switchcmd_undo_new(s, 0);
+	s->canceling = 1;
 	s->unsaved = 1;
 	log_info("switch %s: canceled", s->id);
 	reply_line(r, "canceled %s", s->id);
@@ -800,7 +824,7 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 		    "resume", s->id, switch_state_name(s->state));
 		return;
 	}
-	u = switchcmd_undo_new(s, "resumed");
+	u = switchcmd_undo_new(s, 1);
 	for (i = 0; i < s->nw; i++) {
 		struct sw_worker *w = &s->w[i];
 
@@ -813,6 +837,10 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 		w->since = util_wall_ms();
 		reply_line(r, "worker %s back to %s", w->hostname,
 		    switch_step_name(w->step));
+	}
+	for (i = 0; i < s->nw; i++) {
+		u->w[i].nstep = s->w[i].step;
+		u->w[i].nsince = s->w[i].since;
 	}
 	s->state = SW_SWITCHING;
 	s->unsaved = 1;

@@ -466,7 +466,9 @@ sst_write_switch(struct buf *b, const struct sw *s)
 	buf_json_str(b, s->id);
 	buf_addstr(b, ":{\"id\":");
 	buf_json_str(b, s->id);
-	buf_printf(b, ",\"state\":%d,\"errMsg\":", (int)s->state);
+	/* A cancel being written is what the file says. */
+	buf_printf(b, ",\"state\":%d,\"errMsg\":",
+	    (int)(s->canceling ? SW_CANCELED : s->state));
 	buf_json_str(b, s->error ? s->error : "");
 	buf_addstr(b, ",\"req\":{\"from\":");
 	buf_json_str(b, s->from);
