@@ -502,7 +502,12 @@ json_tokenize(struct json_stream *s, const char *buf, size_t len)
 	return (r);
 }
 
-/* Turn a non-null error object into the failure of the stream. */
+/*
+ * Turn a non-null error object into the failure of the stream.
+ * XXX An error object that comes before the id (lotus 1.27.1 and later
+ * put it first) fails the stream at once, so its id is never compared;
+ * a result's id always is.
+ */
 static int
 json_rpc_fail(struct json_stream *s, struct json_elem *e)
 {

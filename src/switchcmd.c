@@ -42,6 +42,14 @@ switchcmd_count(const char *s)
 	return (*end == '\0' && v >= 1 && v <= 100000 ? (int)v : 0);
 }
 
+/* Whether S is one of the words of switch new. */
+static int
+switchcmd_word(const char *s)
+{
+	return (strcmp(s, "disable-ap") == 0 || strcmp(s, "dry-run") == 0 ||
+	    strcmp(s, "count") == 0 || strcmp(s, "worker") == 0);
+}
+
 /* Parse the words after FROM TO; -1 with a usage error on R. */
 static int
 switchcmd_parse(struct reply *r, int argc, char **argv,
@@ -65,6 +73,11 @@ switchcmd_parse(struct reply *r, int argc, char **argv,
 			return (-1);
 		}
 		seen |= k < 4 ? 1u << k : 0;
+		if (k >= 2 && (i + 1 == argc || switchcmd_word(argv[i + 1]))) {
+			reply_error(r, RC_USAGE, "%s needs %s", argv[i],
+			    k == 2 ? "a number or all" : "ID[,ID...]");
+			return (-1);
+		}
 		if (strcmp(argv[i], "disable-ap") == 0)
 			q->disable_ap = 1;
 		else if (strcmp(argv[i], "dry-run") == 0)

@@ -7,7 +7,7 @@
 
 . "${top_srcdir:-.}/t/libtap.sh"
 tap_tmpdir
-plan 52
+plan 54
 
 tap_cleanup_hook() {
 	sim_stop
@@ -52,6 +52,12 @@ is "$RC:$ERR" '2:pilotctl: bad-usage: "count" given twice' \
 ctl switch new f01000 f01001 count 1 dry-run dry-run
 is "$RC:$ERR" '2:pilotctl: bad-usage: "dry-run" given twice' \
     "so is a flag given twice"
+ctl switch new f01000 f01001 worker count 1
+is "$RC:$ERR" '2:pilotctl: bad-usage: worker needs ID[,ID...]' \
+    "a word is not taken as the value of another"
+ctl switch new f01000 f01001 dry-run count
+is "$RC:$ERR" '2:pilotctl: bad-usage: count needs a number or all' \
+    "a missing value is named"
 ctl switch new f01000 t01000 count 1
 is "$RC:$ERR" "2:pilotctl: bad-usage: from and to are the same miner" \
     "from and to must differ (f and t name one actor)"
