@@ -134,6 +134,8 @@ struct json_stream {
 	int			 wantid;	/* the request's id is known */
 	uint64_t		 id;		/* the request's id */
 	int			 idnull;	/* the response's id was null */
+	int			 rpcpend;	/* an error waits for the id */
+	char			 rpcmsg[JSON_ERR_MAX];
 	int			 seen_error;
 	jsmntok_t		*tok;
 	int			 ntokmax;
@@ -502,11 +504,19 @@ json_tokenize(struct json_stream *s, const char *buf, size_t len)
 	return (r);
 }
 
+/* Fail the stream with the error object it held back. */
+static int
+json_rpc_apply(struct json_stream *s)
+{
+	s->rpcpend = 0;
+	s->rpcerr = 1;
+	return (json_stream_fail(s, "%s", s->rpcmsg));
+}
+
 /*
- * Turn a non-null error object into the failure of the stream.
- * XXX An error object that comes before the id (lotus 1.27.1 and later
- * put it first) fails the stream at once, so its id is never compared;
- * a result's id always is.
+ * Turn a non-null error object into the failure of the stream.  Before
+ * the id (lotus 1.27.1 and later put it first) it waits for the id, so
+ * that an error meant for another request is named as such.
  */
 static int
 json_rpc_fail(struct json_stream *s, struct json_elem *e)
@@ -526,12 +536,14 @@ json_rpc_fail(struct json_stream *s, struct json_elem *e)
 	if ((t = json_get(e, 0, "message")) == -1 ||
 	    (msg = json_strdup(e, t)) == NULL)
 		return (json_stream_fail(s, "error: message: %s", e->why));
-	s->rpcerr = 1;
 	s->rpccode = code;
-	json_stream_fail(s, "%s (code %lld)", json_safe(msg, safe,
-	    sizeof(safe)), (long long)code);
+	snprintf(s->rpcmsg, sizeof(s->rpcmsg), "%s (code %lld)",
+	    json_safe(msg, safe, sizeof(safe)), (long long)code);
 	free(msg);
-	return (-1);
+	s->rpcpend = 1;
+	if (s->wantid && !s->seen_id)
+		return (0);
+	return (json_rpc_apply(s));
 }
 
 /*
@@ -550,11 +562,11 @@ json_rpc_id(struct json_stream *s, struct json_elem *e)
 		return (0);
 	if (json_type(e, 0) == JSON_NULL) {
 		s->idnull = 1;
-		return (0);
+		return (s->rpcpend ? json_rpc_apply(s) : 0);
 	}
 	if (json_type(e, 0) == JSON_NUMBER && json_u64(e, 0, &v) == 0 &&
 	    v == s->id)
-		return (0);
+		return (s->rpcpend ? json_rpc_apply(s) : 0);
 	if ((text = json_raw(e, 0, &n)) == NULL)
 		return (json_stream_fail(s, "response id: invalid"));
 	if (json_type(e, 0) == JSON_STRING)
@@ -1402,6 +1414,8 @@ json_stream_end(struct json_stream *s)
 {
 	if (s->failed)
 		return (-1);
+	if (s->rpcpend && s->exp == X_DONE)
+		return (json_rpc_apply(s));	/* no id came */
 	if (s->exp == X_VALUE && s->depth == 0 && s->in == IN_NONE)
 		return (json_stream_fail(s, "empty body"));
 	if (s->exp != X_DONE || s->in != IN_NONE)

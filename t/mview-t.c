@@ -891,6 +891,69 @@ test_ints(void)
 	}
 }
 
+/* The response id against the request's (5), errors before or after it. */
+static void
+test_rpc_id(void)
+{
+	static const struct {
+		const char	*body;
+		const char	*error;		/* NULL: accepted */
+		int		 rpcerr;	/* the miner's own error */
+	} c[] = {
+		{ "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":5}", NULL, 0 },
+		{ "{\"id\":5,\"jsonrpc\":\"2.0\",\"result\":{}}", NULL, 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":6}",
+		    "response id 6 is not the request's (5)", 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,\"message\":"
+		    "\"boom\"},\"id\":6}",
+		    "response id 6 is not the request's (5)", 0 },
+		{ "{\"id\":6,\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,"
+		    "\"message\":\"boom\"}}",
+		    "response id 6 is not the request's (5)", 0 },
+		{ "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,\"message\":"
+		    "\"boom\"},\"id\":5}", "boom (code 1)", 1 },
+		{ "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,\"message\":"
+		    "\"boom\"},\"id\":null}", "boom (code 1)", 1 },
+		{ "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,\"message\":"
+		    "\"boom\"}}", "boom (code 1)", 1 },
+		{ "{\"jsonrpc\":\"2.0\",\"result\":{}}", "no id in the response",
+		    0 }
+	};
+	struct mview_round	*r;
+	struct json_stream	*js;
+	const char		*err;
+	size_t			 i, k, n, len;
+	int			 rv, bad, chunk;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		len = strlen(c[i].body);
+		for (chunk = 1, bad = 0; chunk <= 2; chunk++) {
+			r = mview_round_new();
+			js = mview_resp_round(r, MV_STORAGELIST);
+			json_stream_expect_id(js, 5);
+			n = chunk == 1 ? 1 : len;
+			for (k = 0, rv = 0; k < len && rv == 0; k += n)
+				rv = json_stream_feed(js, c[i].body + k,
+				    len - k < n ? len - k : n);
+			if (rv == 0)
+				rv = json_stream_end(js);
+			err = rv ? json_stream_error(js) : NULL;
+			if ((c[i].error == NULL) != (err == NULL) ||
+			    (err != NULL && strstr(err, c[i].error) == NULL) ||
+			    json_stream_rpc_error(js, NULL) != c[i].rpcerr) {
+				printf("# case %zu, chunk %s: %s\n", i,
+				    chunk == 1 ? "1 byte" : "whole",
+				    err ? err : "(accepted)");
+				bad++;
+			}
+			json_stream_free(js);
+			mview_round_free(r);
+		}
+		ok(bad == 0, "response id case %zu: %s", i,
+		    c[i].error ? c[i].error : "accepted");
+	}
+}
+
 /* Responses the spec does not allow: an error, never a crash. */
 static void
 test_bad(void)
@@ -1345,6 +1408,7 @@ main(void)
 	test_memory();
 	test_bad();
 	test_ints();
+	test_rpc_id();
 	test_errors();
 	test_variants();
 	test_small();
