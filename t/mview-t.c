@@ -916,8 +916,8 @@ test_rpc_id(void)
 		    "\"boom\"},\"id\":null}", "boom (code 1)", 1 },
 		{ "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":1,\"message\":"
 		    "\"boom\"}}", "boom (code 1)", 1 },
-		{ "{\"jsonrpc\":\"2.0\",\"result\":{}}", "no id in the response",
-		    0 }
+		{ "{\"jsonrpc\":\"2.0\",\"result\":{}}",
+		    "no id in the response", 0 }
 	};
 	struct mview_round	*r;
 	struct json_stream	*js;
