@@ -42,12 +42,22 @@ switchcmd_count(const char *s)
 	return (*end == '\0' && v >= 1 && v <= 100000 ? (int)v : 0);
 }
 
-/* Whether S is one of the words of switch new. */
+/* The words of switch new; count and worker take a value. */
+static const char	*switchcmd_words[] = {
+	"disable-ap", "dry-run", "count", "worker"
+};
+#define SWITCHCMD_NWORDS	4
+
+/* The index of S in switchcmd_words, or SWITCHCMD_NWORDS. */
 static int
 switchcmd_word(const char *s)
 {
-	return (strcmp(s, "disable-ap") == 0 || strcmp(s, "dry-run") == 0 ||
-	    strcmp(s, "count") == 0 || strcmp(s, "worker") == 0);
+	int	k;
+
+	for (k = 0; k < SWITCHCMD_NWORDS; k++)
+		if (strcmp(s, switchcmd_words[k]) == 0)
+			break;
+	return (k);
 }
 
 /* Parse the words after FROM TO; -1 with a usage error on R. */
@@ -55,25 +65,22 @@ static int
 switchcmd_parse(struct reply *r, int argc, char **argv,
     struct switchcmd_req *q)
 {
-	static const char	*words[] = {
-		"disable-ap", "dry-run", "count", "worker"
-	};
-	unsigned int		 seen = 0;
-	int			 i, k;
+	unsigned int	 seen = 0;
+	int		 i, k;
 
 	memset(q, 0, sizeof(*q));
 	q->from = argv[0];
 	q->to = argv[1];
 	for (i = 2; i < argc; i++) {
-		for (k = 0; k < 4 && strcmp(argv[i], words[k]) != 0; k++)
-			;
-		if (k < 4 && (seen & (1u << k))) {
+		k = switchcmd_word(argv[i]);
+		if (k < SWITCHCMD_NWORDS && (seen & (1u << k))) {
 			reply_error(r, RC_USAGE, "\"%s\" given twice",
 			    argv[i]);
 			return (-1);
 		}
-		seen |= k < 4 ? 1u << k : 0;
-		if (k >= 2 && (i + 1 == argc || switchcmd_word(argv[i + 1]))) {
+		seen |= k < SWITCHCMD_NWORDS ? 1u << k : 0;
+		if (k >= 2 && k < SWITCHCMD_NWORDS && (i + 1 == argc ||
+		    switchcmd_word(argv[i + 1]) < SWITCHCMD_NWORDS)) {
 			reply_error(r, RC_USAGE, "%s needs %s", argv[i],
 			    k == 2 ? "a number or all" : "ID[,ID...]");
 			return (-1);
@@ -520,7 +527,6 @@ static struct sw *
 switchcmd_find(struct reply *r, const char *arg)
 {
 	struct sw	*s;
-
 	struct sw	*t;
 	int		 n = 0;
 
@@ -611,19 +617,19 @@ struct switchcmd_undo {
 	struct switchcmd_wold	 w[];
 };
 
-/* Note the state of S and of its workers before a cancel or resume. */
+/* Note the state of S, and of its workers for a resume. */
 static struct switchcmd_undo *
 switchcmd_undo_new(struct sw *s, int resume)
 {
 	struct switchcmd_undo	*u;
 	size_t			 i;
 
-	u = xcalloc(1, sizeof(*u) + s->nw * sizeof(u->w[0]));
+	u = xcalloc(1, sizeof(*u) + (resume ? s->nw : 0) * sizeof(u->w[0]));
 	memcpy(u->id, s->id, sizeof(u->id));
 	u->resume = resume;
 	u->state = s->state;
-	u->nw = s->nw;
-	for (i = 0; i < s->nw; i++) {
+	u->nw = resume ? s->nw : 0;
+	for (i = 0; i < u->nw; i++) {
 		u->w[i].step = u->w[i].nstep = s->w[i].step;
 		u->w[i].tries = s->w[i].tries;
 		u->w[i].since = u->w[i].nsince = s->w[i].since;
@@ -692,21 +698,26 @@ switchcmd_saved(int rv, const char *cause, void *arg)
 				switchcmd_unresume(u, s);
 			switch_save(NULL, NULL);
 		}
-	} else if (s != NULL && s->state == SW_SWITCHING)
-		switch_kick(s);
+	} else {
+		log_info("switch %s: %s", u->id, what);
+		if (s != NULL && s->state == SW_SWITCHING)
+			switch_kick(s);
+	}
 	reply_finish(u->r);
 	free(u);
 }
 
-/* Refuse a change to S while another one is being written. */
-static int
-switchcmd_busy(struct reply *r, const struct sw *s)
+/* The switch ARG names, for a change: not while one is being written. */
+static struct sw *
+switchcmd_find_idle(struct reply *r, const char *arg)
 {
-	if (!s->unsaved)
-		return (0);
+	struct sw	*s;
+
+	if ((s = switchcmd_find(r, arg)) == NULL || !s->unsaved)
+		return (s);
 	reply_error(r, RC_CONFLICT, "switch %s: a change is being saved; try "
 	    "again", s->id);
-	return (-1);
+	return (NULL);
 }
 
 /* switch cancel ID: no further steps; half-moved workers are named. */
@@ -718,8 +729,7 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 	size_t			 i;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL ||
-	    switchcmd_busy(r, s) == -1)
+	if ((s = switchcmd_find_idle(r, argv[0])) == NULL)
 		return;
 	if (s->state != SW_SWITCHING) {
 		reply_error(r, RC_CONFLICT, "switch %s is %s, not switching",
@@ -729,7 +739,6 @@ switchcmd_cancel(struct reply *r, int argc, char **argv)
 	u = switchcmd_undo_new(s, 0);
 	s->canceling = 1;
 	s->unsaved = 1;
-	log_info("switch %s: canceled", s->id);
 	reply_line(r, "canceled %s", s->id);
 	for (i = 0; i < s->nw; i++) {
 		const struct sw_worker *w = &s->w[i];
@@ -783,8 +792,7 @@ switchcmd_remove(struct reply *r, int argc, char **argv)
 	struct sw		*s;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL ||
-	    switchcmd_busy(r, s) == -1)
+	if ((s = switchcmd_find_idle(r, argv[0])) == NULL)
 		return;
 	if (s->state == SW_SWITCHING) {
 		reply_error(r, RC_CONFLICT, "switch %s is active; cancel it "
@@ -829,8 +837,7 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 	size_t			 i;
 
 	(void)argc;
-	if ((s = switchcmd_find(r, argv[0])) == NULL ||
-	    switchcmd_busy(r, s) == -1)
+	if ((s = switchcmd_find_idle(r, argv[0])) == NULL)
 		return;
 	if (s->state == SW_SWITCHING || s->state == SW_COMPLETE) {
 		reply_error(r, RC_CONFLICT, "switch %s is %s; nothing to "
@@ -857,7 +864,6 @@ switchcmd_resume(struct reply *r, int argc, char **argv)
 	}
 	s->state = SW_SWITCHING;
 	s->unsaved = 1;
-	log_info("switch %s: resumed", s->id);
 	reply_line(r, "resumed %s", s->id);
 	u->r = reply_defer(r);
 	switch_save(switchcmd_saved, u);
